@@ -1,0 +1,263 @@
+/* ADD: attach a job to its network's bridge.
+ *
+ * Every step that changes something records it in struct add_undo; when a
+ * later step fails, add_rollback() undoes the recorded steps in reverse
+ * order before the error is reported, so a failed ADD leaves nothing.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "ipam.h"
+#include "link.h"
+#include "log.h"
+#include "netrecord.h"
+#include "plugin.h"
+#include "policy.h"
+#include "result.h"
+#include "sandbox.h"
+#include "state.h"
+#include "sysctl.h"
+#include "teardown.h"
+
+struct add_undo {
+	bool record_written;
+	size_t claimed; /* addresses claimed, in a->addrs order */
+	bool bridge_created;
+	bool gateway_added[JN_MAX_ADDRS];
+	int bridge_ifindex;
+	bool veth_created;
+	bool policy_added;
+};
+
+struct add_run {
+	struct plugin *p;
+	struct state_network net;
+	struct sandbox sb;
+	struct nl_sock *node;
+	struct attachment a;
+	struct add_undo undo;
+	struct netrecord rec;
+};
+
+static void add_rollback(struct add_run *run)
+{
+	struct jn_error ignored = { 0 };
+	const char *state_dir = run->p->conf.state_dir;
+	char owner[JN_ATTACHMENT_KEY_MAX];
+
+	names_attachment_key(run->a.container_id, run->a.ifname, owner);
+	if (run->undo.policy_added)
+		policy_detach(state_dir, &run->a, &ignored);
+	if (run->undo.veth_created)
+		link_delete(run->node, run->a.host_veth, &ignored);
+	for (size_t i = 0; i < JN_MAX_ADDRS; i++) {
+		struct jn_prefix gw = { .addr = run->rec.gateways[i], .len = run->rec.subnets[i].len };
+		if (run->undo.gateway_added[i] && !run->undo.bridge_created)
+			link_delete_address(run->node, run->undo.bridge_ifindex, &gw, &ignored);
+	}
+	if (run->undo.bridge_created)
+		link_delete(run->node, run->a.bridge, &ignored);
+	for (size_t i = 0; i < run->undo.claimed; i++)
+		ipam_release(&run->net, &run->a.addrs[i].addr, owner, &ignored);
+	if (run->undo.record_written)
+		state_remove_attachment(&run->net, run->a.container_id, run->a.ifname, &ignored);
+	if (jn_error_is_set(&ignored))
+		log_warn("rolling back a failed ADD: %s", ignored.msg);
+}
+
+/* A record for this attachment already exists: a finished one is an error
+ * (DEL first), one an ADD left half-way is cleaned up as DEL would. */
+static int handle_existing(struct add_run *run, struct jn_error *err)
+{
+	struct attachment old;
+	bool found;
+	int rc;
+
+	if (state_read_attachment(&run->net, run->p->inv.container_id, run->p->inv.ifname, &old, &found, err) < 0)
+		return -1;
+	if (!found)
+		return 0;
+	if (old.complete) {
+		attachment_free(&old);
+		return jn_error_set(err, JN_ERR_IFNAME_EXISTS,
+				    "container %s is already attached as \"%s\" to network %s; DEL it first",
+				    run->p->inv.container_id, run->p->inv.ifname, run->p->conf.name);
+	}
+	log_warn("cleaning up what an interrupted ADD of %s/%s left", old.container_id, old.ifname);
+	rc = teardown_attachment(run->p->conf.state_dir, &run->net, &old, err);
+	attachment_free(&old);
+	return rc;
+}
+
+static void prepare_record(struct add_run *run)
+{
+	struct plugin *p = run->p;
+	struct attachment *a = &run->a;
+
+	attachment_init(a);
+	strcpy(a->container_id, p->inv.container_id);
+	strcpy(a->ifname, p->inv.ifname);
+	strcpy(a->network, p->conf.name);
+	strcpy(a->netns, p->inv.netns);
+	strcpy(a->mode, "bridge");
+	strcpy(a->bridge, p->conf.bridge);
+	names_host_veth(a->network, a->container_id, a->ifname, a->host_veth);
+	names_container_mac(a->network, a->container_id, a->ifname, a->mac);
+	a->created = (long long)time(NULL);
+	netrecord_from_conf(&p->conf, &run->rec);
+}
+
+static int reserve_addresses(struct add_run *run, struct jn_error *err)
+{
+	struct attachment *a = &run->a;
+	char owner[JN_ATTACHMENT_KEY_MAX];
+
+	for (size_t i = 0; i < run->rec.subnet_count; i++) {
+		struct netconf_family *fam = netconf_family(&run->p->conf, run->rec.subnets[i].addr.family);
+		struct ipam_pool pool = { .subnet = fam->subnet, .gateway = fam->gateway };
+		if (ipam_pick(&run->net, &pool, &fam->requested, &a->addrs[i].addr, err) < 0)
+			return -1;
+		a->addrs[i].len = fam->subnet.len;
+		a->gateways[i] = fam->gateway;
+		a->addr_count = i + 1;
+	}
+	/* The record lists the addresses before they are claimed: whatever
+	 * happens next, DEL finds every reservation through it. */
+	if (state_write_attachment(&run->net, a, err) < 0)
+		return -1;
+	run->undo.record_written = true;
+	names_attachment_key(a->container_id, a->ifname, owner);
+	for (size_t i = 0; i < a->addr_count; i++) {
+		if (ipam_claim(&run->net, &a->addrs[i].addr, owner, err) < 0)
+			return -1;
+		run->undo.claimed = i + 1;
+	}
+	return 0;
+}
+
+static int enable_forwarding(const struct netrecord *rec, struct jn_error *err)
+{
+	for (size_t i = 0; i < rec->subnet_count; i++) {
+		const char *key =
+			rec->subnets[i].addr.family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
+		if (sysctl_ensure(key, "1", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int prepare_bridge(struct add_run *run, struct jn_error *err)
+{
+	if (enable_forwarding(&run->rec, err) < 0)
+		return -1;
+	if (link_ensure_bridge(run->node, run->a.bridge, &run->undo.bridge_ifindex, &run->undo.bridge_created, err) < 0)
+		return -1;
+	for (size_t i = 0; i < run->rec.subnet_count; i++) {
+		struct jn_prefix gw = { .addr = run->rec.gateways[i], .len = run->rec.subnets[i].len };
+		if (link_add_address(run->node, run->undo.bridge_ifindex, &gw, false, &run->undo.gateway_added[i],
+				     err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int create_link(struct add_run *run, struct jn_error *err)
+{
+	struct veth_spec spec = {
+		.host_name = run->a.host_veth,
+		.peer_name = run->a.ifname,
+		.peer_netns_fd = run->sb.netns_fd,
+		.mtu = run->p->conf.mtu,
+		.peer_mac = run->a.mac,
+		.master_ifindex = run->undo.bridge_ifindex,
+	};
+	int host_ifindex;
+
+	run->undo.veth_created = true; /* a failure part-way may leave it */
+	if (link_create_veth(run->node, &spec, &host_ifindex, err) < 0) {
+		/* EEXIST means the name belongs to something we did not make. */
+		if (err->code == JN_ERR_IFNAME_EXISTS)
+			run->undo.veth_created = false;
+		return -1;
+	}
+	return sandbox_configure(&run->sb, &run->a, err);
+}
+
+static int install_policy(struct add_run *run, struct jn_error *err)
+{
+	const char *state_dir = run->p->conf.state_dir;
+	cleanup_close int lock = -1;
+
+	if (netrecord_write(&run->net, &run->rec, err) < 0 || policy_lock(state_dir, &lock, err) < 0)
+		return -1;
+	/* Complete before the elements go in, both under the policy lock: a
+	 * table rebuilt by anyone now restores this job's elements too. */
+	run->a.complete = true;
+	if (state_write_attachment(&run->net, &run->a, err) < 0)
+		return -1;
+	run->undo.policy_added = true;
+	return policy_attach_locked(state_dir, &run->rec, &run->a, err);
+}
+
+static int build_result(struct add_run *run, json_t **result, struct jn_error *err)
+{
+	struct result_input in = {
+		.cni_version = run->p->conf.cni_version, .a = &run->a, .mtu = run->p->conf.mtu, .dns = run->p->conf.dns
+	};
+	struct link_facts bridge, veth;
+
+	if (link_inspect(run->node, run->a.bridge, &bridge, err) != 1 ||
+	    link_inspect(run->node, run->a.host_veth, &veth, err) != 1)
+		return jn_error_set(err, JN_ERR_KERNEL, "bridge or veth vanished during ADD");
+	in.bridge.name = run->a.bridge;
+	memcpy(in.bridge.mac, bridge.mac, 6);
+	in.host_veth.name = run->a.host_veth;
+	memcpy(in.host_veth.mac, veth.mac, 6);
+	*result = result_bridge(&in);
+	return *result ? 0 : jn_error_set(err, JN_ERR_IO, "out of memory building the result");
+}
+
+static int open_sandbox(struct add_run *run, struct jn_error *err)
+{
+	int rc = sandbox_open(run->p->inv.netns, &run->sb, err);
+
+	if (rc == -ENOENT)
+		return jn_error_set(err, JN_ERR_NETNS, "network namespace \"%s\" does not exist", run->p->inv.netns);
+	if (rc < 0)
+		return -1;
+	return sandbox_require_absent(&run->sb, run->p->inv.ifname, err);
+}
+
+static int attach(struct add_run *run, json_t **result, struct jn_error *err)
+{
+	prepare_record(run);
+	if (reserve_addresses(run, err) < 0 || prepare_bridge(run, err) < 0 || create_link(run, err) < 0 ||
+	    install_policy(run, err) < 0 || build_result(run, result, err) < 0) {
+		add_rollback(run);
+		return -1;
+	}
+	log_info("attached %s as %s on %s", run->a.host_veth, run->a.ifname, run->a.bridge);
+	return 0;
+}
+
+int cmd_add(struct plugin *p, json_t **result, struct jn_error *err)
+{
+	struct add_run run = { .p = p, .sb = { .netns_fd = -1 } };
+	int rc = -1;
+
+	if (state_open(p->conf.state_dir, p->conf.name, true, &run.net, err) < 0)
+		return -1;
+	run.net.lock_timeout = p->conf.lock_timeout;
+	if (state_lock(&run.net, err) < 0 || handle_existing(&run, err) < 0 || open_sandbox(&run, err) < 0 ||
+	    link_socket_open(&run.node, err) < 0)
+		goto out;
+	rc = attach(&run, result, err);
+out:
+	attachment_free(&run.a);
+	link_socket_freep(&run.node);
+	sandbox_close(&run.sb);
+	state_close(&run.net);
+	return rc;
+}

@@ -1,0 +1,143 @@
+/* GC: remove every attachment of this network that the runtime no longer
+ * lists in cni.dev/valid-attachments, and every reservation whose owner is
+ * neither recorded nor listed. Goes on past individual failures and reports
+ * them together at the end.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cniversion.h"
+#include "ipam.h"
+#include "log.h"
+#include "plugin.h"
+#include "state.h"
+#include "teardown.h"
+
+struct gc_run {
+	struct plugin *p;
+	size_t removed;
+	size_t failed;
+	struct jn_error first; /* first failure, reported at the end */
+};
+
+static bool is_valid(const struct gc_run *run, const char *key)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach (run->p->conf.valid_attachments, i, item) {
+		char valid[JN_ATTACHMENT_KEY_MAX];
+		const char *cid = json_string_value(json_object_get(item, "containerID"));
+		const char *ifname = json_string_value(json_object_get(item, "ifname"));
+		if (!names_is_valid_id(cid) || !names_is_valid_ifname(ifname))
+			continue;
+		names_attachment_key(cid, ifname, valid);
+		if (strcmp(valid, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Split "<cid>:<ifname>" (the ifname cannot contain ':'). */
+static bool split_key(const char *key, char *cid, char *ifname)
+{
+	const char *colon = strrchr(key, ':');
+	size_t n = colon ? (size_t)(colon - key) : 0;
+
+	if (colon == NULL || n > JN_ID_MAX || strlen(colon + 1) > JN_IFNAME_MAX)
+		return false;
+	memcpy(cid, key, n);
+	cid[n] = '\0';
+	strcpy(ifname, colon + 1);
+	return names_is_valid_id(cid) && names_is_valid_ifname(ifname);
+}
+
+static void note_failure(struct gc_run *run, const struct jn_error *err)
+{
+	run->failed++;
+	if (!jn_error_is_set(&run->first))
+		run->first = *err;
+}
+
+static int collect_stale(struct state_network *net, const char *key, void *data)
+{
+	struct gc_run *run = data;
+	struct jn_error err = { 0 };
+	char cid[JN_ID_MAX + 1], ifname[JN_IFNAME_MAX + 1];
+	struct attachment a;
+
+	if (is_valid(run, key))
+		return 0;
+	if (!split_key(key, cid, ifname)) {
+		log_warn("GC: ignoring unexpected file %s/attachments/%s", net->path, key);
+		return 0;
+	}
+	if (state_read_attachment_key(net, key, &a, &err) < 0) {
+		log_warn("GC: %s; removing from the reservations instead", err.msg);
+		jn_error_clear(&err);
+		if (teardown_reconstruct(net, run->p->conf.name, cid, ifname, &a, &err) < 0) {
+			note_failure(run, &err);
+			return 0;
+		}
+		unlinkat(net->attachments_fd, key, 0); /* the unreadable record itself */
+	}
+	if (teardown_attachment(run->p->conf.state_dir, net, &a, &err) < 0)
+		note_failure(run, &err);
+	else
+		run->removed++;
+	attachment_free(&a);
+	return 0;
+}
+
+static int release_orphan(struct state_network *net, const char *address, const char *owner, void *data)
+{
+	struct gc_run *run = data;
+	struct jn_error err = { 0 };
+	char cid[JN_ID_MAX + 1], ifname[JN_IFNAME_MAX + 1];
+	struct attachment a;
+	bool found = false;
+
+	if (is_valid(run, owner))
+		return 0;
+	if (split_key(owner, cid, ifname) && state_read_attachment(net, cid, ifname, &a, &found, &err) == 0 && found) {
+		attachment_free(&a);
+		return 0;
+	}
+	log_info("GC: releasing %s, reserved by %s which has no record", address, owner);
+	if (unlinkat(net->ipam_fd, address, 0) < 0 && errno != ENOENT) {
+		jn_error_errno(&err, JN_ERR_STATE, errno, "releasing %s/ipam/%s", net->path, address);
+		note_failure(run, &err);
+	}
+	return 0;
+}
+
+int cmd_gc(struct plugin *p, json_t **result, struct jn_error *err)
+{
+	struct gc_run run = { .p = p };
+	struct state_network net;
+
+	*result = NULL;
+	if (!cniversion_at_least(p->conf.cni_version, "1.1.0"))
+		return jn_error_set(err, JN_ERR_INCOMPATIBLE_VERSION, "GC needs cniVersion 1.1.0 or later, got %s",
+				    p->conf.cni_version);
+	if (p->conf.valid_attachments == NULL)
+		return jn_error_set(
+			err, JN_ERR_INVALID_CONFIG,
+			"missing \"cni.dev/valid-attachments\": GC will not guess which attachments are stale");
+	if (state_open(p->conf.state_dir, p->conf.name, false, &net, err) < 0)
+		return -1;
+	net.lock_timeout = p->conf.lock_timeout;
+	if (net.dir_fd >= 0 &&
+	    (state_lock(&net, err) < 0 || state_each_attachment(&net, collect_stale, &run, err) < 0 ||
+	     ipam_each(&net, release_orphan, &run, err) < 0)) {
+		state_close(&net);
+		return -1;
+	}
+	state_close(&net);
+	log_info("GC removed %zu stale attachment(s), %zu failed", run.removed, run.failed);
+	if (run.failed == 0)
+		return 0;
+	*err = run.first;
+	return jn_error_wrap(err, "GC could not remove %zu stale attachment(s); the first failure", run.failed);
+}

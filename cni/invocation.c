@@ -1,0 +1,101 @@
+#include "invocation.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+static const struct {
+	const char *name;
+	enum jn_command command;
+} commands[] = {
+	{ "ADD", JN_CMD_ADD },	     { "DEL", JN_CMD_DEL }, { "CHECK", JN_CMD_CHECK },
+	{ "STATUS", JN_CMD_STATUS }, { "GC", JN_CMD_GC },   { "VERSION", JN_CMD_VERSION },
+};
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+int invocation_read_command(struct invocation *inv, struct jn_error *err)
+{
+	const char *cmd = env("CNI_COMMAND");
+
+	memset(inv, 0, sizeof(*inv));
+	if (cmd == NULL)
+		return jn_error_set(err, JN_ERR_INVALID_ENV, "missing CNI_COMMAND");
+	for (size_t i = 0; i < JN_ARRAY_SIZE(commands); i++) {
+		if (strcmp(cmd, commands[i].name) == 0) {
+			inv->command = commands[i].command;
+			inv->command_name = commands[i].name;
+			return 0;
+		}
+	}
+	return jn_error_set(err, JN_ERR_INVALID_ENV,
+			    "invalid CNI_COMMAND \"%.32s\": want ADD, DEL, CHECK, STATUS, GC or VERSION", cmd);
+}
+
+/* Collects "missing X, invalid Y" into one message. */
+struct env_problems {
+	char text[JN_ERROR_MSG_MAX];
+	size_t len;
+};
+
+static void note_problem(struct env_problems *p, const char *what, const char *name)
+{
+	int n = snprintf(p->text + p->len, sizeof(p->text) - p->len, "%s%s %s", p->len ? ", " : "", what, name);
+
+	if (n > 0 && (size_t)n < sizeof(p->text) - p->len)
+		p->len += (size_t)n;
+}
+
+static void read_var(struct env_problems *p, const char *name, bool required, bool (*valid)(const char *), char *out,
+		     size_t out_size)
+{
+	const char *v = env(name);
+
+	if (v == NULL) {
+		if (required)
+			note_problem(p, "missing", name);
+		return;
+	}
+	if (strlen(v) >= out_size || (valid != NULL && !valid(v))) {
+		note_problem(p, "invalid", name);
+		return;
+	}
+	strcpy(out, v);
+}
+
+static bool is_absolute_path(const char *v)
+{
+	return v[0] == '/';
+}
+
+int invocation_read_env(struct invocation *inv, struct jn_error *err)
+{
+	struct env_problems problems = { .len = 0 };
+	bool attach = inv->command == JN_CMD_ADD || inv->command == JN_CMD_DEL || inv->command == JN_CMD_CHECK;
+	bool need_netns = inv->command == JN_CMD_ADD || inv->command == JN_CMD_CHECK;
+
+	problems.text[0] = '\0';
+	if (attach) {
+		read_var(&problems, "CNI_CONTAINERID", true, names_is_valid_id, inv->container_id,
+			 sizeof(inv->container_id));
+		read_var(&problems, "CNI_NETNS", need_netns, is_absolute_path, inv->netns, sizeof(inv->netns));
+		read_var(&problems, "CNI_IFNAME", true, names_is_valid_ifname, inv->ifname, sizeof(inv->ifname));
+		inv->args = env("CNI_ARGS");
+	}
+	if (problems.len == 0)
+		return 0;
+	jn_error_set(err, JN_ERR_INVALID_ENV, "%s", problems.text);
+	jn_error_detail(err,
+			"CNI_CONTAINERID must match [a-zA-Z0-9][a-zA-Z0-9_.-]*; CNI_IFNAME must be 1-15 "
+			"bytes without '/', ':' or whitespace and not '.' or '..'; CNI_NETNS must be an "
+			"absolute path");
+	return -1;
+}

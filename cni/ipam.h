@@ -1,0 +1,41 @@
+/* Built-in address management: a file-backed allocator per network.
+ *
+ * A reservation is a symlink ipam/<address> whose target is the owner key
+ * "<container ID>:<ifname>". The caller holds the network lock, picks an
+ * address, records it in the attachment record, and only then claims it: so
+ * the record always lists every address the attachment may hold, and a
+ * crash leaves nothing DEL cannot find.
+ */
+#ifndef JOBNET_IPAM_H
+#define JOBNET_IPAM_H
+
+#include "addr.h"
+#include "error.h"
+#include "state.h"
+
+struct ipam_pool {
+	struct jn_prefix subnet;
+	struct jn_addr gateway;
+};
+
+/* Choose an address: the requested one (family != 0) if it is free and not
+ * the network, gateway or broadcast address (else error 103), or the next
+ * free one after the last reservation (error 102 when none is left). */
+int ipam_pick(struct state_network *net, const struct ipam_pool *pool, const struct jn_addr *requested,
+	      struct jn_addr *out, struct jn_error *err);
+
+/* Create the reservation of addr for owner. */
+int ipam_claim(struct state_network *net, const struct jn_addr *addr, const char *owner, struct jn_error *err);
+
+/* Remove the reservation of addr if owner holds it; absent is success. */
+int ipam_release(struct state_network *net, const struct jn_addr *addr, const char *owner, struct jn_error *err);
+
+/* Owner of a reservation into owner (JN_ATTACHMENT_KEY_MAX bytes): 1 when
+ * reserved, 0 when free, -1 on error. */
+int ipam_owner(struct state_network *net, const struct jn_addr *addr, char *owner, struct jn_error *err);
+
+/* Call fn for every reservation (address text, owner). */
+typedef int (*ipam_entry_fn)(struct state_network *net, const char *address, const char *owner, void *ctx);
+int ipam_each(struct state_network *net, ipam_entry_fn fn, void *ctx, struct jn_error *err);
+
+#endif

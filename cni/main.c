@@ -1,0 +1,111 @@
+/* The jobnet CNI plugin: parse the invocation, dispatch to one command,
+ * print its result or the error object. Nothing else writes to stdout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cniversion.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "plugin.h"
+#include "result.h"
+
+#define JN_STDIN_MAX (1 << 20)
+
+const char *const plugin_known_args[] = {
+	"IP", "K8S_POD_NAME", "K8S_POD_NAMESPACE", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", NULL,
+};
+
+typedef int (*command_fn)(struct plugin *p, json_t **result, struct jn_error *err);
+
+static const command_fn commands[] = {
+	[JN_CMD_ADD] = cmd_add,	      [JN_CMD_DEL] = cmd_del, [JN_CMD_CHECK] = cmd_check,
+	[JN_CMD_STATUS] = cmd_status, [JN_CMD_GC] = cmd_gc,
+};
+
+static int print_version(const char *cni_version, struct jn_error *err)
+{
+	cleanup_json json_t *j =
+		json_pack("{s:s, s:o}", "cniVersion", cni_version, "supportedVersions", cniversion_supported_list());
+
+	return result_print(j, err);
+}
+
+static int apply_cni_args(struct plugin *p, struct jn_error *err)
+{
+	const char *ip;
+
+	if (cniargs_parse(p->inv.args, plugin_known_args, &p->args, err) < 0)
+		return -1;
+	ip = cniargs_get(&p->args, "IP");
+	/* args.cni.ips and the ips capability win over CNI_ARGS IP. */
+	if (ip != NULL && !p->conf.ips_in_config) {
+		char copy[256];
+		char *cursor = copy, *one;
+		snprintf(copy, sizeof(copy), "%s", ip);
+		while ((one = strsep(&cursor, ",")) != NULL)
+			if (netconf_request_ip(&p->conf, one, err) < 0)
+				return jn_error_wrap(err, "invalid CNI_ARGS IP");
+	}
+	return 0;
+}
+
+static int prepare(struct plugin *p, const char *input, struct jn_error *err)
+{
+	if (invocation_read_env(&p->inv, err) < 0 || netconf_parse(input, &p->conf, err) < 0)
+		return -1;
+	log_set_context(p->inv.command_name, p->inv.container_id, p->inv.ifname);
+	if (p->conf.log_file != NULL)
+		log_open_file(p->conf.log_file);
+	return apply_cni_args(p, err);
+}
+
+static int run(struct plugin *p, char *version, json_t **result, struct jn_error *err)
+{
+	cleanup_free char *input = NULL;
+
+	if (invocation_read_command(&p->inv, err) < 0)
+		return -1;
+	log_set_context(p->inv.command_name, "", "");
+	if (jsonutil_read_all(STDIN_FILENO, JN_STDIN_MAX, &input, err) < 0)
+		return -1;
+	netconf_peek_version(input, version);
+	/* Only a supported version is echoed: anything else may not even be
+	 * valid UTF-8. */
+	if (!cniversion_is_supported(version))
+		version[0] = '\0';
+	if (p->inv.command == JN_CMD_VERSION)
+		return print_version(version[0] ? version : JN_CNI_VERSION_LATEST, err);
+	if (prepare(p, input, err) < 0)
+		return -1;
+	return commands[p->inv.command](p, result, err);
+}
+
+int main(void)
+{
+	struct plugin p;
+	struct jn_error err = { 0 };
+	char version[JN_CNI_VERSION_MAX] = "";
+	json_t *result = NULL;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	rc = run(&p, version, &result, &err);
+	if (rc == 0 && result != NULL)
+		rc = result_print(result, &err);
+	json_decref(result);
+	if (rc < 0) {
+		json_t *error = result_error(version, &err);
+		log_warn("%s (code %d)%s%s", err.msg, err.code, err.details[0] ? ": " : "", err.details);
+		if (result_print(error, &err) < 0)
+			fprintf(stderr, "jobnet: cannot print the error object\n");
+		json_decref(error);
+	}
+	cniargs_free(&p.args);
+	netconf_free(&p.conf);
+	log_close();
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,34 @@
+/* What a network looked like at its last ADD (<stateDir>/<network>/network.json):
+ * enough to restore its nftables elements and to show it, without the
+ * configuration file.
+ */
+#ifndef JOBNET_NETRECORD_H
+#define JOBNET_NETRECORD_H
+
+#include <stdbool.h>
+
+#include "addr.h"
+#include "error.h"
+#include "names.h"
+#include "state.h"
+
+struct netconf;
+
+struct netrecord {
+	char name[JN_ID_MAX + 1];
+	char bridge[JN_IFNAME_MAX + 1];
+	struct jn_prefix subnets[2];
+	struct jn_addr gateways[2];
+	size_t subnet_count;
+	bool ip_masq;
+	unsigned mtu;
+};
+
+void netrecord_from_conf(const struct netconf *conf, struct netrecord *out);
+
+/* Write unless the file already says the same. */
+int netrecord_write(struct state_network *net, const struct netrecord *rec, struct jn_error *err);
+/* A missing file is success with *found false. */
+int netrecord_read(struct state_network *net, struct netrecord *out, bool *found, struct jn_error *err);
+
+#endif

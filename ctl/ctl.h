@@ -1,0 +1,27 @@
+/* jobnetctl: the operator's view of jobnet. One file per subcommand,
+ * dispatched through the table in jobnetctl.c.
+ */
+#ifndef JOBNET_CTL_H
+#define JOBNET_CTL_H
+
+#include <stdbool.h>
+
+/* Exit codes: 0 fine, 1 a finding (drift) or a failure, 2 bad invocation. */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAIL 1
+#define CTL_EXIT_USAGE 2
+
+struct ctl_options {
+	const char *state_dir;
+	bool json;
+};
+
+int ctl_version(int argc, char **argv, struct ctl_options *opts);
+int ctl_list(int argc, char **argv, struct ctl_options *opts);
+
+/* Print "jobnetctl: <message>" to stderr. */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage problem: print it and the subcommand's usage; returns CTL_EXIT_USAGE. */
+int ctl_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

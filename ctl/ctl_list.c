@@ -1,0 +1,83 @@
+/* jobnetctl list: one row per recorded attachment, read under each
+ * network's lock like the plugin reads it. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../cni/cleanup.h"
+#include "../cni/state.h"
+#include "ctl.h"
+#include "ctlstate.h"
+
+static void format_age(long long seconds, char *out, size_t size)
+{
+	if (seconds < 0)
+		seconds = 0;
+	if (seconds < 120)
+		snprintf(out, size, "%llds", seconds);
+	else if (seconds < 7200)
+		snprintf(out, size, "%lldm", seconds / 60);
+	else if (seconds < 172800)
+		snprintf(out, size, "%lldh", seconds / 3600);
+	else
+		snprintf(out, size, "%lldd", seconds / 86400);
+}
+
+static void print_addresses(const struct attachment *a, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < a->addr_count && len < size; i++) {
+		char text[JN_ADDR_STRLEN];
+		int n = snprintf(out + len, size - len, "%s%s", i ? "," : "", prefix_format(&a->addrs[i], text));
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (out[0] == '\0')
+		snprintf(out, size, "-");
+}
+
+static int print_row(const struct attachment *a, void *data)
+{
+	long long now = *(long long *)data;
+	char age[32], addrs[128];
+
+	format_age(now - a->created, age, sizeof(age));
+	print_addresses(a, addrs, sizeof(addrs));
+	printf("%-20.20s %-8s %-16.16s %-7s%s %-34s %-15s %s\n", a->container_id, a->ifname, a->network, a->mode,
+	       a->complete ? " " : "*", addrs, a->host_veth[0] ? a->host_veth : "-", age);
+	return 0;
+}
+
+static int append_json(const struct attachment *a, void *data)
+{
+	json_t *list = data;
+
+	json_array_append_new(list, attachment_to_json(a));
+	return 0;
+}
+
+int ctl_list(int argc, char **argv, struct ctl_options *opts)
+{
+	long long now = (long long)time(NULL);
+	cleanup_json json_t *list = NULL;
+	int rc;
+
+	if (argc > 1)
+		return ctl_usage_error("jobnetctl list [--json]", "unexpected argument \"%s\"", argv[1]);
+	if (opts->json) {
+		cleanup_free char *text = NULL;
+		list = json_array();
+		rc = ctlstate_each(opts->state_dir, append_json, list);
+		text = json_dumps(list, JSON_INDENT(2));
+		if (text != NULL)
+			printf("%s\n", text);
+		return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+	}
+	printf("%-20s %-8s %-16s %-8s %-34s %-15s %s\n", "CONTAINER", "IFNAME", "NETWORK", "MODE", "ADDRESSES",
+	       "HOST-VETH", "AGE");
+	rc = ctlstate_each(opts->state_dir, print_row, &now);
+	return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+}

@@ -1,0 +1,65 @@
+#include "ctlstate.h"
+
+#include "../cni/state.h"
+#include "ctl.h"
+
+struct walk {
+	const char *state_dir;
+	ctlstate_fn fn;
+	void *ctx;
+	int problems;
+};
+
+static int visit_record(struct state_network *net, const char *key, void *data)
+{
+	struct walk *walk = data;
+	struct jn_error err = { 0 };
+	struct attachment a;
+	int rc;
+
+	if (state_read_attachment_key(net, key, &a, &err) < 0) {
+		ctl_error("%s", err.code ? err.msg : "a record vanished while listing");
+		walk->problems++;
+		return 0;
+	}
+	rc = walk->fn(&a, walk->ctx);
+	attachment_free(&a);
+	return rc;
+}
+
+static int visit_network(const char *name, void *data)
+{
+	struct walk *walk = data;
+	struct jn_error err = { 0 };
+	struct state_network net;
+	int rc;
+
+	if (state_open(walk->state_dir, name, false, &net, &err) < 0 || net.dir_fd < 0) {
+		if (jn_error_is_set(&err)) {
+			ctl_error("%s", err.msg);
+			walk->problems++;
+		}
+		return 0;
+	}
+	rc = state_lock_shared(&net, &err);
+	if (rc == 0)
+		rc = state_each_attachment(&net, visit_record, walk, &err);
+	if (rc < 0 && jn_error_is_set(&err)) {
+		ctl_error("%s", err.msg);
+		walk->problems++;
+	}
+	state_close(&net);
+	return 0;
+}
+
+int ctlstate_each(const char *state_dir, ctlstate_fn fn, void *ctx)
+{
+	struct walk walk = { .state_dir = state_dir, .fn = fn, .ctx = ctx };
+	struct jn_error err = { 0 };
+
+	if (state_each_network(state_dir, visit_network, &walk, &err) < 0) {
+		ctl_error("%s", err.msg);
+		return -1;
+	}
+	return walk.problems ? -1 : 0;
+}

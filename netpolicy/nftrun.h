@@ -1,0 +1,19 @@
+/* Running nftables text through libnftables. One call is one transaction:
+ * all of it applies or none of it does.
+ */
+#ifndef JOBNET_NFTRUN_H
+#define JOBNET_NFTRUN_H
+
+#include <stdbool.h>
+
+#include "../cni/error.h"
+
+/* Run text; on failure fill err (code 106) with what nft said. When output
+ * is not NULL it receives nft's output (malloc'd). */
+int nftrun(const char *text, char **output, struct jn_error *err);
+
+/* Run text and report whether it failed because an object was absent
+ * ("No such file or directory"); other failures fill err. */
+int nftrun_allow_absent(const char *text, bool *absent, struct jn_error *err);
+
+#endif

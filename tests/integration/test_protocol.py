@@ -1,0 +1,231 @@
+"""The CNI protocol: versions, commands, and every error code with the input
+that causes it. Each failing call must leave the kernel and the state as
+they were."""
+
+import json
+import os
+import subprocess
+
+from jn import expect, expect_eq, hold_lock, test
+
+VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
+
+
+def snapshot(node):
+    """Kernel and state of the node, to compare before and after a failure."""
+    links = sorted(l["ifname"] for l in node.ns.ip_json("link", "show"))
+    addrs = node.ns.run("ip", "-o", "addr", "show").stdout
+    ruleset = node.nft("list", "ruleset").stdout
+    files = []
+    for root, dirs, names in os.walk(node.state_dir):
+        for n in names:
+            if n != "lock" and n != "policy.lock":
+                p = os.path.join(root, n)
+                files.append((p, os.readlink(p) if os.path.islink(p) else open(p).read()))
+    return links, addrs, ruleset, sorted(files)
+
+
+def expect_unchanged(node, before, what):
+    after = snapshot(node)
+    for i, part in enumerate(("links", "addresses", "ruleset", "state files")):
+        expect(before[i] == after[i], "%s changed %s:\nbefore %r\nafter  %r" % (what, part, before[i], after[i]))
+
+
+@test
+def version_lists_supported_versions(env):
+    node = env.node()
+    for stdin in ['{"cniVersion":"1.0.0"}', "", '{"cniVersion":"9.9.9"}']:
+        r = node.run("VERSION", stdin).expect_ok()
+        expect_eq(r.json["supportedVersions"], VERSIONS, "supportedVersions")
+        want = "1.0.0" if "1.0.0" in stdin else "1.1.0"
+        expect_eq(r.json["cniVersion"], want, "VERSION cniVersion for %r" % stdin)
+
+
+@test
+def add_and_del_in_every_version(env):
+    node = env.node()
+    for i, version in enumerate(VERSIONS):
+        job = env.netns("job%d" % i)
+        conf = node.conf(cniVersion=version, subnet6="fd77::/64")
+        r = node.add(job, "c%d" % i, conf=conf).expect_ok()
+        env.remember("c%d" % i, r)
+        expect_eq(r.json["cniVersion"], version, "result cniVersion")
+        has_version = "version" in r.json["ips"][0]
+        expect_eq(has_version, version < "1.0.0", "ips[].version present in %s" % version)
+        has_mtu = "mtu" in r.json["interfaces"][2]
+        expect_eq(has_mtu, version == "1.1.0", "interfaces[].mtu present in %s" % version)
+        expect_eq(sorted(a.split("/")[0] for a in job.addresses("eth0") if not a.startswith("fe80")),
+                  sorted(ip["address"].split("/")[0] for ip in r.json["ips"]), "addresses in the job")
+        if version >= "0.4.0":
+            node.check(job, "c%d" % i, r.json, conf=conf).expect_ok()
+        else:
+            node.check(job, "c%d" % i, r.json, conf=conf).expect_error(1, "0.4.0")
+        node.delete("c%d" % i, conf=conf, job=job).expect_ok()
+        node.expect_clean("c%d" % i)
+
+
+@test
+def bad_environment_is_error_4_naming_the_variable(env):
+    node = env.node()
+    job = env.netns("job")
+    before = snapshot(node)
+    cases = [
+        ({"CNI_COMMAND": ""}, None, "CNI_COMMAND"),
+        ({"CNI_COMMAND": "JUMP"}, None, "JUMP"),
+    ]
+    for extra, _, word in cases:
+        r = node.plugin.run(node, "ADD", node.conf(), env=extra)
+        r.expect_error(4, word)
+    node.run("ADD", cid=None, ifname="eth0", netns=job.path).expect_error(4, "CNI_CONTAINERID")
+    node.run("ADD", cid="c1", ifname=None, netns=job.path).expect_error(4, "CNI_IFNAME")
+    node.run("ADD", cid="c1", ifname="eth0", netns=None).expect_error(4, "CNI_NETNS")
+    node.run("ADD", cid="c1", ifname="eth0", netns="relative/path").expect_error(4, "CNI_NETNS")
+    r = node.run("ADD", cid="", ifname="", netns="")
+    r.expect_error(4, "CNI_CONTAINERID", "CNI_IFNAME", "CNI_NETNS")
+    for bad_id in ["-starts-with-dash", "has space", "semi;colon", "x" * 256, "quote\"d"]:
+        node.add(job, bad_id).expect_error(4, "CNI_CONTAINERID")
+    for bad_if in ["a" * 16, ".", "..", "a/b", "a:b", "a b"]:
+        node.add(job, "c1", ifname=bad_if).expect_error(4, "CNI_IFNAME")
+    node.delete("c1", ifname="x" * 16).expect_error(4, "CNI_IFNAME")
+    expect_unchanged(node, before, "rejected environments")
+
+
+@test
+def bad_config_gets_the_right_code_and_changes_nothing(env):
+    node = env.node()
+    job = env.netns("job")
+    before = snapshot(node)
+    base = node.conf()
+    cases = [
+        ("{not json", 6, "JSON"),
+        ('["a list"]', 6, "object"),
+        (dict(base, cniVersion="0.2.0"), 1, "0.2.0"),
+        (dict(base, colour="blue"), 2, "colour"),
+        (dict(base, ipam={"type": "host-local"}), 2, "ipam"),
+        (dict(base, subnet="10.0.0.0/33"), 7, "subnet"),
+        (dict(base, subnet=24), 7, "subnet"),
+        (dict(base, mtu="big"), 7, "mtu"),
+        (dict(base, name="bad name"), 7, "name"),
+        (dict(base, bridge="x" * 16), 7, "bridge"),
+        (dict(base, gateway="10.9.9.9"), 7, "gateway"),
+        (dict(base, dns={"nameservers": ["not-an-ip"]}), 7, "nameservers"),
+        (dict(base, ipMasq="yes"), 7, "ipMasq"),
+        ({k: v for k, v in base.items() if k != "subnet"}, 7, "subnet"),
+    ]
+    for conf, code, word in cases:
+        node.add(job, "c1", conf=conf).expect_error(code, word)
+    r = node.add(job, "c1", conf=dict(base, cniVersion="0.2.0"))
+    expect("1.1.0" in r.json["details"], "error 1 details do not list the supported versions: %r" % r.json)
+    expect_unchanged(node, before, "rejected configurations")
+
+
+@test
+def bad_cni_args_are_rejected(env):
+    node = env.node()
+    job = env.netns("job")
+    before = snapshot(node)
+    for args, word in [("FOO=bar", "FOO"), ("IP", "IP"), ("A=1;;B=2", "\"\""), ("IgnoreUnknown=perhaps", "perhaps")]:
+        node.add(job, "c1", args=args).expect_error(4, "CNI_ARGS", word)
+    node.add(job, "c1", args="IP=not-an-address").expect_error(7, "not-an-address")
+    node.add(job, "c1", args="IP=10.99.0.5").expect_error(7, "outside")
+    expect_unchanged(node, before, "rejected CNI_ARGS")
+    r = node.add(job, "c1", args="IgnoreUnknown=1;FOO=bar;K8S_POD_NAME=web").expect_ok()
+    env.remember("c1", r)
+    node.delete("c1").expect_ok()
+
+
+@test
+def unreadable_stdin_is_error_5(env):
+    node = env.node()
+    job = env.netns("job")
+    with open(node.state_dir) if False else open("/dev/null") as _:
+        pass
+    fd = os.open(node.state_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        r = node.plugin.run(node, "ADD", "", cid="c1", ifname="eth0", netns=job.path, stdin=fd)
+    finally:
+        os.close(fd)
+    r.expect_error(5, "stdin")
+
+
+@test
+def locked_network_is_error_11(env):
+    node = env.node()
+    job = env.netns("job")
+    conf = node.conf(lockTimeout=1)
+    node.run("STATUS", conf).expect_ok()  # makes the state directory
+    held = hold_lock(os.path.join(node.state_dir, node.network, "lock"))
+    try:
+        node.add(job, "c1", conf=conf).expect_error(11, "lock")
+    finally:
+        held.close()
+    expect(node.records() == [], "a record was written while the lock was held")
+    r = node.add(job, "c1", conf=conf).expect_ok()
+    env.remember("c1", r)
+    node.delete("c1", conf=conf).expect_ok()
+
+
+@test
+def status_reports_readiness(env):
+    node = env.node()
+    node.run("STATUS").expect_ok()
+    node.run("STATUS", node.conf(cniVersion="1.0.0")).expect_error(1, "1.1.0")
+    # A state directory that cannot exist: a path under a regular file.
+    blocker = os.path.join(node.state_dir, "file")
+    open(blocker, "w").close()
+    node.run("STATUS", node.conf(stateDir=blocker + "/state")).expect_error(50, "state")
+    # A pool with no free address left.
+    tiny = node.conf(subnet="10.78.0.0/30")
+    job = env.netns("job")
+    r = node.add(job, "c1", conf=tiny).expect_ok()
+    env.remember("c1", r)
+    node.run("STATUS", tiny).expect_error(50, "no free address")
+    # Attachments exist but jobnet's table is gone: limited connectivity.
+    node.nft("delete", "table", "inet", "jobnet")
+    node.run("STATUS", tiny).expect_error(51, "repair")
+    node.delete("c1", conf=tiny).expect_ok()
+    node.run("STATUS", tiny).expect_ok()
+
+
+@test
+def gc_removes_what_is_not_listed(env):
+    node = env.node()
+    jobs = {}
+    for cid in ("keep1", "keep2", "stale1", "stale2"):
+        jobs[cid] = env.netns(cid)
+        env.remember(cid, node.add(jobs[cid], cid).expect_ok())
+    # A reservation whose owner has no record at all.
+    os.symlink("ghost:eth0", os.path.join(node.state_dir, node.network, "ipam", "10.77.0.200"))
+    conf = node.conf()
+    conf["cni.dev/valid-attachments"] = [{"containerID": "keep1", "ifname": "eth0"},
+                                         {"containerID": "keep2", "ifname": "eth0"}]
+    node.run("GC", conf).expect_ok()
+    expect_eq(node.records(), ["keep1:eth0", "keep2:eth0"], "records after GC")
+    node.expect_clean("stale1")
+    node.expect_clean("stale2")
+    expect("10.77.0.200" not in node.reservations(), "the orphan reservation survived GC")
+    expect(sorted(node.reservations().values()) == ["keep1:eth0", "keep2:eth0"], "reservations after GC")
+    for cid in ("keep1", "keep2"):
+        expect(jobs[cid].link_exists("eth0"), "GC removed the interface of %s" % cid)
+    # The older key works too, and GC needs a list at all.
+    conf = node.conf()
+    conf["cni.dev/attachments"] = [{"containerID": "keep1", "ifname": "eth0"}]
+    node.run("GC", conf).expect_ok()
+    expect_eq(node.records(), ["keep1:eth0"], "records after GC with cni.dev/attachments")
+    node.run("GC").expect_error(7, "valid-attachments")
+    node.run("GC", node.conf(cniVersion="1.0.0")).expect_error(1, "1.1.0")
+
+
+@test
+def log_file_gets_the_diagnostics(env):
+    node = env.node()
+    job = env.netns("job")
+    log = os.path.join(env.tempdir("log"), "jobnet.log")
+    conf = node.conf(logFile=log)
+    r = node.add(job, "c1", conf=conf).expect_ok()
+    env.remember("c1", r)
+    node.add(job, "c1", conf=conf).expect_error(104)
+    text = open(log).read()
+    expect("ADD c1/eth0" in text and "attached" in text, "no ADD line in the log: %r" % text)
+    expect("already attached" in text, "the error is not in the log: %r" % text)
+    node.delete("c1", conf=conf).expect_ok()

@@ -1,0 +1,474 @@
+"""Helpers for jobnet's tests on the real kernel.
+
+Every test gets an Env. Everything it makes (namespaces, state directories,
+listeners) is registered there and removed when the test ends, pass or fail.
+The plugin only ever runs inside a node namespace the test made, and all
+traffic goes to addresses inside namespaces the test made.
+"""
+
+import contextlib
+import ctypes
+import fcntl
+import itertools
+import json
+import os
+import selectors
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+CLONE_NEWNET = 0x40000000
+NETNS_DIR = "/var/run/netns"
+PREFIX = "jnt"  # every namespace a test makes starts with this
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_counter = itertools.count(1)
+_run_id = "%04x" % (os.getpid() & 0xFFFF)
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+def expect_eq(actual, wanted, what):
+    if actual != wanted:
+        raise TestFailure("%s: got %r, want %r" % (what, actual, wanted))
+
+
+def sh(*cmd, check=True, input=None, timeout=20):
+    """Run a command in the runner's own namespace (only used for ip netns)."""
+    proc = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise TestFailure("%s failed (%d): %s" % (" ".join(cmd), proc.returncode, proc.stderr.strip()))
+    return proc
+
+
+def _setns(fd):
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+@contextlib.contextmanager
+def entered(netns_path):
+    """Run the body with this thread inside the namespace; always come back."""
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(netns_path, os.O_RDONLY)
+    try:
+        _setns(target)
+        try:
+            yield
+        finally:
+            _setns(home)
+    finally:
+        os.close(target)
+        os.close(home)
+
+
+class Netns:
+    def __init__(self, role):
+        self.name = "%s%s%d-%s" % (PREFIX, _run_id, next(_counter), role)
+        self.name = self.name[:40]
+        self.path = os.path.join(NETNS_DIR, self.name)
+        sh("ip", "netns", "add", self.name)
+        self.run("ip", "link", "set", "lo", "up")
+
+    def run(self, *cmd, check=True, input=None, timeout=20):
+        proc = subprocess.run(("ip", "netns", "exec", self.name) + cmd, input=input, capture_output=True,
+                              text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise TestFailure("in %s: %s failed (%d): %s %s" % (self.name, " ".join(cmd), proc.returncode,
+                                                                 proc.stdout.strip(), proc.stderr.strip()))
+        return proc
+
+    def ip(self, *args, check=True):
+        return self.run("ip", *args, check=check)
+
+    def ip_json(self, *args):
+        out = self.run("ip", "-j", *args).stdout
+        return json.loads(out) if out.strip() else []
+
+    def sysctl(self, key, value):
+        self.run("sysctl", "-q", "-w", "%s=%s" % (key, value))
+
+    def link_exists(self, name):
+        return self.ip("link", "show", "dev", name, check=False).returncode == 0
+
+    def addresses(self, dev):
+        found = []
+        for link in self.ip_json("addr", "show", "dev", dev):
+            for a in link.get("addr_info", []):
+                found.append("%s/%d" % (a["local"], a["prefixlen"]))
+        return found
+
+    def delete(self):
+        sh("ip", "netns", "del", self.name, check=False)
+
+
+class Result:
+    def __init__(self, proc, command):
+        self.command = command
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.json = None
+        text = proc.stdout.strip()
+        if text:
+            try:
+                self.json = json.loads(text)
+            except ValueError:
+                raise TestFailure("%s printed something that is not one JSON object: %r" % (command, text[:300]))
+            expect(text.count("\n") == 0, "%s printed more than one line on stdout" % command)
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer"):
+            expect(marker not in proc.stderr, "%s: sanitizer report:\n%s" % (command, proc.stderr[-4000:]))
+
+    @property
+    def ok(self):
+        return self.rc == 0
+
+    @property
+    def code(self):
+        return self.json.get("code") if self.json else None
+
+    def expect_ok(self):
+        expect(self.rc == 0, "%s failed: rc=%d %s %s" % (self.command, self.rc, self.stdout.strip(),
+                                                           self.stderr.strip()[-800:]))
+        return self
+
+    def expect_error(self, code, *words):
+        expect(self.rc != 0, "%s succeeded, want error %d" % (self.command, code))
+        expect(self.json is not None, "%s failed without an error object: %r" % (self.command, self.stderr))
+        expect_eq(set(self.json), {"cniVersion", "code", "msg", "details"}, "%s error object keys" % self.command)
+        expect(self.json["code"] == code, "%s: got error %r (%s), want %d" % (
+            self.command, self.json.get("code"), self.json.get("msg"), code))
+        text = (self.json["msg"] + " " + self.json["details"]).lower()
+        for w in words:
+            expect(w.lower() in text, "%s: error %r does not mention %r" % (self.command, self.json["msg"], w))
+        return self
+
+
+class Plugin:
+    """How the suite runs the binaries; JOBNET_WRAPPER (e.g. "valgrind -q
+    --error-exitcode=99") puts a wrapper in front of the plugin."""
+
+    def __init__(self, path, ctl):
+        self.path = path
+        self.ctl = ctl
+        self.wrapper = os.environ.get("JOBNET_WRAPPER", "").split()
+
+    def run(self, node, command, conf, cid=None, ifname=None, netns=None, args=None, env=None, stdin=None):
+        e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                e[k] = os.environ[k]
+        if cid is not None:
+            e["CNI_CONTAINERID"] = cid
+        if ifname is not None:
+            e["CNI_IFNAME"] = ifname
+        if netns is not None:
+            e["CNI_NETNS"] = netns
+        if args is not None:
+            e["CNI_ARGS"] = args
+        e.update(env or {})
+        data = conf if isinstance(conf, str) else json.dumps(conf)
+        cmd = ["nsenter", "--net=" + node.ns.path] + self.wrapper + [self.path]
+        proc = subprocess.run(cmd, input=data if stdin is None else None, stdin=stdin, capture_output=True,
+                              text=True, env=e, timeout=60)
+        return Result(proc, "%s %s" % (command, cid or ""))
+
+    def jobnetctl(self, node, *args, check=True):
+        cmd = ["nsenter", "--net=" + node.ns.path] + self.wrapper + [self.ctl, "--state-dir", node.state_dir]
+        proc = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120)
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            expect(marker not in proc.stderr, "jobnetctl: sanitizer report:\n%s" % proc.stderr[-4000:])
+        if check and proc.returncode != 0:
+            raise TestFailure("jobnetctl %s failed (%d): %s%s" % (" ".join(args), proc.returncode, proc.stdout,
+                                                                  proc.stderr))
+        return proc
+
+
+class Node:
+    """A throwaway node: its own namespace and state directory."""
+
+    def __init__(self, env, name="jobnet-test"):
+        self.env = env
+        self.ns = env.netns("node")
+        self.state_dir = env.tempdir("state")
+        self.network = name
+        self.plugin = env.plugin
+
+    def conf(self, **overrides):
+        conf = {"cniVersion": "1.1.0", "name": self.network, "type": "jobnet", "subnet": "10.77.0.0/24",
+                "stateDir": self.state_dir}
+        conf.update(overrides)
+        return {k: v for k, v in conf.items() if v is not None}
+
+    def run(self, command, conf=None, **kw):
+        return self.plugin.run(self, command, conf if conf is not None else self.conf(), **kw)
+
+    def add(self, job, cid, ifname="eth0", conf=None, **kw):
+        kw.setdefault("netns", job.path if job else None)
+        return self.run("ADD", conf, cid=cid, ifname=ifname, **kw)
+
+    def delete(self, cid, ifname="eth0", conf=None, job=None, **kw):
+        return self.run("DEL", conf, cid=cid, ifname=ifname, netns=job.path if job else None, **kw)
+
+    def check(self, job, cid, prev, ifname="eth0", conf=None, **kw):
+        c = dict(conf or self.conf())
+        c["prevResult"] = prev
+        return self.run("CHECK", c, cid=cid, ifname=ifname, netns=job.path, **kw)
+
+    def ctl(self, *args, check=True):
+        return self.plugin.jobnetctl(self, *args, check=check)
+
+    def nft(self, *args, check=True):
+        return self.ns.run("nft", *args, check=check)
+
+    def nft_set(self, name, table="inet jobnet"):
+        """Elements of a set (or map keys) as a list of strings."""
+        proc = self.ns.run("nft", "-j", "list", "set", *table.split(), name, check=False)
+        if proc.returncode != 0:
+            return None
+        for obj in json.loads(proc.stdout)["nftables"]:
+            s = obj.get("set") or obj.get("map")
+            if s is not None:
+                return [_element_key(e) for e in s.get("elem", [])]
+        return []
+
+    def records(self):
+        d = os.path.join(self.state_dir, self.network, "attachments")
+        return sorted(f for f in os.listdir(d) if not f.startswith(".")) if os.path.isdir(d) else []
+
+    def reservations(self):
+        d = os.path.join(self.state_dir, self.network, "ipam")
+        if not os.path.isdir(d):
+            return {}
+        return {f: os.readlink(os.path.join(d, f)) for f in os.listdir(d) if os.path.islink(os.path.join(d, f))}
+
+    def expect_clean(self, cid, ifname="eth0"):
+        """Nothing of the attachment is left: record, reservation, veth, element."""
+        key = "%s:%s" % (cid, ifname)
+        expect(key not in self.records(), "record %s is still there" % key)
+        expect(key not in self.reservations().values(), "a reservation of %s is still there" % key)
+        for veth in self.env.known_veths.get(key, ()):
+            expect(not self.ns.link_exists(veth), "host veth %s of %s is still there" % (veth, key))
+        for s in ("job_addrs4", "job_addrs6", "job_ports"):
+            for e in self.nft_set(s) or []:
+                expect(e not in self.env.known_addrs.get(key, ()), "element %s of %s still in %s" % (e, key, s))
+
+
+def _element_key(e):
+    if isinstance(e, dict) and "elem" in e:
+        e = e["elem"]["val"]
+    if isinstance(e, dict) and "concat" in e:
+        return " . ".join(_element_key(x) for x in e["concat"])
+    if isinstance(e, dict) and "prefix" in e:
+        return "%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"])
+    if isinstance(e, dict) and "range" in e:
+        return "%s-%s" % tuple(e["range"])
+    return str(e)
+
+
+class Listener:
+    """TCP and UDP services inside namespaces, served by one thread."""
+
+    def __init__(self):
+        self.sel = selectors.DefaultSelector()
+        self.socks = []
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def tcp(self, ns, addr, port, banner=b"hello\n"):
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        with entered(ns.path):
+            s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, port))
+        s.listen(64)
+        s.setblocking(False)
+        self.socks.append(s)
+        self.sel.register(s, selectors.EVENT_READ, ("tcp", banner))
+        return s
+
+    def udp(self, ns, addr, port):
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        with entered(ns.path):
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, port))
+        s.setblocking(False)
+        self.socks.append(s)
+        self.sel.register(s, selectors.EVENT_READ, ("udp", None))
+        return s
+
+    def _serve(self):
+        while not self.stop:
+            for key, _ in self.sel.select(timeout=0.1):
+                kind, banner = key.data
+                try:
+                    if kind == "tcp":
+                        conn, peer = key.fileobj.accept()
+                        conn.settimeout(1)
+                        try:
+                            conn.sendall(banner + ("%s\n" % peer[0]).encode())
+                        finally:
+                            conn.close()
+                    else:
+                        data, peer = key.fileobj.recvfrom(2048)
+                        key.fileobj.sendto(b"echo:" + ("%s:" % peer[0]).encode() + data, peer)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+        for s in self.socks:
+            try:
+                self.sel.unregister(s)
+            except (KeyError, ValueError):
+                pass
+            s.close()
+
+
+def tcp_probe(ns, addr, port, timeout=0.6, src=None):
+    """'reached' with the peer address the server saw, 'refused' or 'timeout'."""
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    with entered(ns.path):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+    try:
+        s.settimeout(timeout)
+        if src:
+            s.bind((src, 0))
+        s.connect((addr, port))
+        data = b""
+        while not data.endswith(b"\n") or data.count(b"\n") < 2:
+            chunk = s.recv(256)
+            if not chunk:
+                break
+            data += chunk
+        lines = data.decode(errors="replace").split("\n")
+        return ("reached", lines[1] if len(lines) > 1 else "")
+    except ConnectionRefusedError:
+        return ("refused", None)
+    except (socket.timeout, TimeoutError):
+        return ("timeout", None)
+    except OSError as e:
+        return ("error:%s" % e.strerror, None)
+    finally:
+        s.close()
+
+
+def udp_probe(ns, addr, port, timeout=0.6):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    with entered(ns.path):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+    try:
+        s.settimeout(timeout)
+        s.connect((addr, port))
+        s.send(b"ping")
+        data = s.recv(2048)
+        return ("reached", data.decode(errors="replace").split(":")[1] if data.startswith(b"echo:") else "")
+    except ConnectionRefusedError:
+        return ("refused", None)
+    except (socket.timeout, TimeoutError):
+        return ("timeout", None)
+    except OSError as e:
+        return ("error:%s" % e.strerror, None)
+    finally:
+        s.close()
+
+
+def icmp_probe(ns, addr, timeout=0.6):
+    fam = "-6" if ":" in addr else "-4"
+    proc = ns.run("ping", fam, "-c", "1", "-W", str(timeout), "-n", addr, check=False)
+    return ("reached", None) if proc.returncode == 0 else ("timeout", None)
+
+
+class Env:
+    """What one test made, removed in reverse order when it ends."""
+
+    def __init__(self, plugin, options):
+        self.plugin = plugin
+        self.options = options
+        self.cleanups = []
+        self.known_veths = {}
+        self.known_addrs = {}
+        self._listener = None
+
+    def defer(self, fn, *args):
+        self.cleanups.append((fn, args))
+
+    def netns(self, role):
+        ns = Netns(role)
+        self.defer(ns.delete)
+        return ns
+
+    def tempdir(self, role):
+        d = tempfile.mkdtemp(prefix="jobnet-test-%s-" % role)
+        self.defer(shutil.rmtree, d, True)
+        return d
+
+    def node(self, **kw):
+        return Node(self, **kw)
+
+    @property
+    def listener(self):
+        if self._listener is None:
+            self._listener = Listener()
+            self.defer(self._listener.close)
+        return self._listener
+
+    def remember(self, cid, result, ifname="eth0"):
+        """Note the veth and addresses ADD returned, for expect_clean."""
+        key = "%s:%s" % (cid, ifname)
+        ifaces = result.json.get("interfaces", []) if result.json else []
+        self.known_veths[key] = [i["name"] for i in ifaces if i["name"].startswith("jn") and "sandbox" not in i]
+        self.known_addrs[key] = [ip["address"].split("/")[0] for ip in result.json.get("ips", [])] + \
+            self.known_veths[key]
+
+    def close(self):
+        errors = []
+        while self.cleanups:
+            fn, args = self.cleanups.pop()
+            try:
+                fn(*args)
+            except Exception as e:  # cleanup goes on whatever happens
+                errors.append(repr(e))
+        return errors
+
+
+def hold_lock(path):
+    """Take an exclusive flock on path; returns the open file (close to release)."""
+    f = open(path, "a+")
+    fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
+def wait_for(predicate, timeout=5.0, interval=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+TESTS = []
+
+
+def test(fn):
+    """Register a test function taking an Env."""
+    TESTS.append(fn)
+    return fn

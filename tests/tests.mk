@@ -1,0 +1,29 @@
+# Test targets, included by the Makefile.
+UNIT_SRCS := $(wildcard tests/unit/unit_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+
+.PHONY: test unit check-asan
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobnet.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libjobnet.a $(ALL_LDFLAGS) $(PKG_LIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+
+# The README's test command: installs what is missing, builds, runs it all.
+test: deps all unit
+	$(Q)python3 tests/run.py --plugin $(abspath $(BUILD)/jobnet) --ctl $(abspath $(BUILD)/jobnetctl) $(TESTFLAGS)
+
+# The same suite with both binaries built under ASan + UBSan (leaks too).
+check-asan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" all unit
+	$(Q)python3 tests/run.py --plugin $(abspath build-asan/jobnet) --ctl $(abspath build-asan/jobnetctl) $(TESTFLAGS)
+
+.PHONY: demo
+# The README's first command: the plugin at work in a throwaway namespace.
+demo: deps all
+	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py

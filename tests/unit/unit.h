@@ -1,0 +1,12 @@
+/* Common includes for the cmocka unit tests. */
+#ifndef JOBNET_UNIT_H
+#define JOBNET_UNIT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#endif

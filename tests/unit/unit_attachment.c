@@ -1,0 +1,86 @@
+#include <string.h>
+
+#include "../../cni/attachment.h"
+#include "unit.h"
+
+static void sample(struct attachment *a)
+{
+	attachment_init(a);
+	strcpy(a->container_id, "c1");
+	strcpy(a->ifname, "eth0");
+	strcpy(a->network, "net");
+	strcpy(a->netns, "/run/netns/x");
+	strcpy(a->mode, "bridge");
+	strcpy(a->bridge, "jobnet0");
+	strcpy(a->host_veth, "jn0123456789ab");
+	a->mac[0] = 0x02;
+	a->complete = true;
+	a->created = 1700000000;
+	assert_true(prefix_parse("10.0.0.2/24", true, &a->addrs[0]));
+	assert_true(addr_parse("10.0.0.1", &a->gateways[0]));
+	assert_true(prefix_parse("fd00::2/64", true, &a->addrs[1]));
+	assert_true(addr_parse("fd00::1", &a->gateways[1]));
+	a->addr_count = 2;
+}
+
+static void test_round_trip(void **state)
+{
+	struct attachment a, b;
+	struct jn_error err = { 0 };
+	json_t *j;
+
+	(void)state;
+	sample(&a);
+	j = attachment_to_json(&a);
+	assert_non_null(j);
+	assert_int_equal(attachment_from_json(j, &b, &err), 0);
+	assert_string_equal(b.container_id, "c1");
+	assert_string_equal(b.host_veth, "jn0123456789ab");
+	assert_int_equal(b.addr_count, 2);
+	assert_true(addr_equal(&a.addrs[1].addr, &b.addrs[1].addr));
+	assert_memory_equal(a.mac, b.mac, 6);
+	assert_true(b.complete);
+	assert_non_null(attachment_addr(&b, AF_INET6));
+	json_decref(j);
+	attachment_free(&b);
+}
+
+static void test_rejects_damaged_records(void **state)
+{
+	static const char *const damage[][2] = {
+		{ "containerID", "\"bad id\"" },
+		{ "ifname", "\"a/b\"" },
+		{ "mode", "\"bridged\"" },
+		{ "hostVeth", "\"x;y\"" },
+		{ "mac", "\"zz\"" },
+		{ "ips", "[1]" },
+		{ "complete", "1" },
+		{ "version", "2" },
+		{ "extra", "[]" },
+		{ "ips", "[{\"address\":\"10.0.0.2/24\",\"gateway\":\"fd00::1\"}]" },
+	};
+	struct attachment a, b;
+
+	(void)state;
+	sample(&a);
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		struct jn_error err = { 0 };
+		json_t *j = attachment_to_json(&a);
+		json_t *v = json_loads(damage[i][1], JSON_DECODE_ANY, NULL);
+		json_object_set_new(j, damage[i][0], v);
+		if (attachment_from_json(j, &b, &err) == 0)
+			fail_msg("a record with %s=%s was accepted", damage[i][0], damage[i][1]);
+		assert_int_equal(err.code, JN_ERR_STATE);
+		attachment_free(&b);
+		json_decref(j);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_rejects_damaged_records),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

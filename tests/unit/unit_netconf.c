@@ -1,0 +1,169 @@
+#include <string.h>
+
+#include "../../cni/netconf.h"
+#include "unit.h"
+
+#define BASE "\"cniVersion\":\"1.1.0\",\"name\":\"n1\",\"type\":\"jobnet\""
+
+static void test_defaults(void **state)
+{
+	struct netconf conf;
+	struct jn_error err = { 0 };
+	char buf[JN_ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(netconf_parse("{" BASE ",\"subnet\":\"10.5.0.0/16\"}", &conf, &err), 0);
+	assert_string_equal(conf.bridge, "jobnet0");
+	assert_int_equal(conf.mtu, 1500);
+	assert_true(conf.ip_masq);
+	assert_true(conf.v4.enabled);
+	assert_false(conf.v6.enabled);
+	assert_string_equal(addr_format(&conf.v4.gateway, buf), "10.5.0.1");
+	assert_string_equal(conf.state_dir, "/var/lib/cni/jobnet");
+	assert_int_equal(conf.lock_timeout, 30);
+	netconf_free(&conf);
+}
+
+static void test_dual_stack_and_options(void **state)
+{
+	struct netconf conf;
+	struct jn_error err = { 0 };
+	char buf[JN_ADDR_STRLEN];
+	const char *text =
+		"{" BASE ",\"subnet\":\"10.5.0.0/24\",\"gateway\":\"10.5.0.254\",\"subnet6\":\"fd00:5::/64\","
+		"\"mtu\":9000,\"ipMasq\":false,\"bridge\":\"br-jobs\",\"dns\":{\"nameservers\":[\"10.5.0.1\"],"
+		"\"search\":[\"svc\"]},\"logFile\":\"/tmp/x.log\",\"stateDir\":\"/tmp/s\",\"lockTimeout\":5,"
+		"\"runtimeConfig\":{\"ips\":[\"10.5.0.9\"]},\"args\":{\"cni\":{\"ips\":[\"10.5.0.10\"]}}}";
+
+	(void)state;
+	assert_int_equal(netconf_parse(text, &conf, &err), 0);
+	assert_string_equal(addr_format(&conf.v4.gateway, buf), "10.5.0.254");
+	assert_string_equal(addr_format(&conf.v6.gateway, buf), "fd00:5::1");
+	assert_int_equal(conf.mtu, 9000);
+	assert_false(conf.ip_masq);
+	assert_string_equal(conf.bridge, "br-jobs");
+	assert_non_null(conf.dns);
+	/* The ips capability wins over args.cni.ips. */
+	assert_string_equal(addr_format(&conf.v4.requested, buf), "10.5.0.9");
+	assert_true(conf.ips_in_config);
+	netconf_free(&conf);
+}
+
+struct bad_case {
+	const char *text;
+	int code;
+	const char *word; /* must appear in the message */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "", JN_ERR_DECODE, "JSON" },
+	{ "{", JN_ERR_DECODE, "JSON" },
+	{ "[]", JN_ERR_DECODE, "object" },
+	{ "{\"cniVersion\":\"1.1.0\",\"name\":\"a\",\"name\":\"b\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_DECODE,
+	  "duplicate" },
+	{ "{\"name\":\"n\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INVALID_CONFIG, "cniVersion" },
+	{ "{\"cniVersion\":\"0.2.0\",\"name\":\"n\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INCOMPATIBLE_VERSION,
+	  "0.2.0" },
+	{ "{\"cniVersion\":1,\"name\":\"n\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INVALID_CONFIG, "cniVersion" },
+	{ "{\"cniVersion\":\"1.1.0\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INVALID_CONFIG, "name" },
+	{ "{\"cniVersion\":\"1.1.0\",\"name\":\"bad name\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INVALID_CONFIG,
+	  "bad name" },
+	{ "{\"cniVersion\":\"1.1.0\",\"name\":\"-n\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INVALID_CONFIG, "name" },
+	{ "{" BASE "}", JN_ERR_INVALID_CONFIG, "subnet" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.1/24\"}", JN_ERR_INVALID_CONFIG, "host bits" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/31\"}", JN_ERR_INVALID_CONFIG, "prefix length" },
+	{ "{" BASE ",\"subnet\":\"fd00::/64\"}", JN_ERR_INVALID_CONFIG, "IPv4" },
+	{ "{" BASE ",\"subnet\":24}", JN_ERR_INVALID_CONFIG, "subnet" },
+	{ "{" BASE ",\"subnet6\":\"fd00::/48\"}", JN_ERR_INVALID_CONFIG, "subnet6" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"gateway\":\"10.0.1.1\"}", JN_ERR_INVALID_CONFIG, "gateway" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"gateway\":\"10.0.0.255\"}", JN_ERR_INVALID_CONFIG, "10.0.0.255" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"gateway6\":\"fd00::1\"}", JN_ERR_INVALID_CONFIG, "gateway6" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"mtu\":\"1500\"}", JN_ERR_INVALID_CONFIG, "mtu" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"mtu\":67}", JN_ERR_INVALID_CONFIG, "mtu" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"subnet6\":\"fd00::/64\",\"mtu\":1000}", JN_ERR_INVALID_CONFIG,
+	  "1280" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"ipMasq\":\"yes\"}", JN_ERR_INVALID_CONFIG, "ipMasq" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"bridge\":\"a-very-long-bridge-name\"}", JN_ERR_INVALID_CONFIG,
+	  "bridge" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"bridge\":\"br;x\"}", JN_ERR_INVALID_CONFIG, "bridge" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"dns\":[]}", JN_ERR_INVALID_CONFIG, "dns" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"dns\":{\"nameservers\":[\"x\"]}}", JN_ERR_INVALID_CONFIG,
+	  "nameservers" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"dns\":{\"color\":1}}", JN_ERR_UNSUPPORTED_FIELD, "dns.color" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"logFile\":\"relative\"}", JN_ERR_INVALID_CONFIG, "logFile" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"stateDir\":7}", JN_ERR_INVALID_CONFIG, "stateDir" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"lockTimeout\":0}", JN_ERR_INVALID_CONFIG, "lockTimeout" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"colour\":\"blue\"}", JN_ERR_UNSUPPORTED_FIELD, "colour" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"ipam\":{\"type\":\"host-local\"}}", JN_ERR_UNSUPPORTED_FIELD,
+	  "ipam" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"runtimeConfig\":[]}", JN_ERR_INVALID_CONFIG, "runtimeConfig" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"runtimeConfig\":{\"ips\":[\"10.9.0.1\"]}}", JN_ERR_INVALID_CONFIG,
+	  "outside" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"runtimeConfig\":{\"ips\":[\"10.0.0.5\",\"10.0.0.6\"]}}",
+	  JN_ERR_INVALID_CONFIG, "more than one" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"runtimeConfig\":{\"ips\":\"10.0.0.5\"}}", JN_ERR_INVALID_CONFIG,
+	  "ips" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"args\":{\"cni\":{\"ips\":[\"fd00::1\"]}}}", JN_ERR_INVALID_CONFIG,
+	  "subnet6" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"prevResult\":[]}", JN_ERR_INVALID_CONFIG, "prevResult" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cni.dev/valid-attachments\":[{\"containerID\":1}]}",
+	  JN_ERR_INVALID_CONFIG, "containerID" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"disableCheck\":\"no\"}", JN_ERR_INVALID_CONFIG, "disableCheck" },
+};
+
+static void test_bad_configs(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct netconf conf;
+		struct jn_error err = { 0 };
+		int rc = netconf_parse(bad_cases[i].text, &conf, &err);
+		if (rc == 0 || err.code != bad_cases[i].code || strstr(err.msg, bad_cases[i].word) == NULL)
+			fail_msg("case %zu (%s): rc %d code %d msg \"%s\", want code %d mentioning \"%s\"", i,
+				 bad_cases[i].text, rc, err.code, err.msg, bad_cases[i].code, bad_cases[i].word);
+	}
+}
+
+static void test_request_ip(void **state)
+{
+	struct netconf conf;
+	struct jn_error err = { 0 };
+	char buf[JN_ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(netconf_parse("{" BASE ",\"subnet\":\"10.5.0.0/24\",\"subnet6\":\"fd00::/64\"}", &conf, &err),
+			 0);
+	assert_int_equal(netconf_request_ip(&conf, "10.5.0.7/24", &err), 0);
+	assert_int_equal(netconf_request_ip(&conf, "fd00::7", &err), 0);
+	assert_string_equal(addr_format(&conf.v4.requested, buf), "10.5.0.7");
+	assert_string_equal(addr_format(&conf.v6.requested, buf), "fd00::7");
+	assert_int_equal(netconf_request_ip(&conf, "10.5.0.8", &err), -1);
+	assert_int_equal(err.code, JN_ERR_INVALID_CONFIG);
+	jn_error_clear(&err);
+	assert_int_equal(netconf_request_ip(&conf, "nonsense", &err), -1);
+	assert_non_null(strstr(err.msg, "nonsense"));
+	netconf_free(&conf);
+}
+
+static void test_peek_version(void **state)
+{
+	char v[JN_CNI_VERSION_MAX];
+
+	(void)state;
+	netconf_peek_version("{\"cniVersion\":\"0.4.0\"}", v);
+	assert_string_equal(v, "0.4.0");
+	netconf_peek_version("not json", v);
+	assert_string_equal(v, "");
+	netconf_peek_version("{\"cniVersion\":\"a-very-long-version-string\"}", v);
+	assert_string_equal(v, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_dual_stack_and_options),
+		cmocka_unit_test(test_bad_configs),  cmocka_unit_test(test_request_ip),
+		cmocka_unit_test(test_peek_version),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
