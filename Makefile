@@ -44,10 +44,13 @@ CTL_SRCS := $(wildcard ctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEMPLATES := $(wildcard nft-templates/*.nft)
 
-.PHONY: all deps test unit integration check-asan demo install uninstall clean format lint \
+.PHONY: all binaries deps test unit integration check-asan demo install uninstall clean format lint \
 	fuzz bench test-runtime
 
-all: $(BUILD)/jobnet $(BUILD)/jobnetctl
+all: deps
+	$(Q)$(MAKE) --no-print-directory binaries
+
+binaries: $(BUILD)/jobnet $(BUILD)/jobnetctl
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,7 +87,7 @@ deps:
 
 include tests/tests.mk
 
-install: all
+install: binaries
 	install -D -m 0755 $(BUILD)/jobnet $(DESTDIR)$(CNI_BIN_DIR)/jobnet
 	install -D -m 0755 $(BUILD)/jobnetctl $(DESTDIR)$(PREFIX)/sbin/jobnetctl
 	@if [ -e $(DESTDIR)$(CNI_CONF_DIR)/10-jobnet.conflist ]; then \

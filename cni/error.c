@@ -1,5 +1,6 @@
 #include "error.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,32 +11,37 @@ static void format_into(char *buf, size_t size, const char *fmt, va_list ap)
 		buf[0] = '\0';
 }
 
+/* Fill an empty record; a record that already holds an error keeps it. */
+static int set_va(struct jn_error *err, int code, const char *fmt, va_list ap)
+{
+	if (err == NULL || jn_error_is_set(err))
+		return -1;
+	err->code = code;
+	format_into(err->msg, sizeof(err->msg), fmt, ap);
+	err->details[0] = '\0';
+	return -1;
+}
+
 int jn_error_set(struct jn_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* The first error wins: cleanup steps never overwrite it. */
-	if (err == NULL || jn_error_is_set(err))
-		return -1;
-	err->code = code;
 	va_start(ap, fmt);
-	format_into(err->msg, sizeof(err->msg), fmt, ap);
+	set_va(err, code, fmt, ap);
 	va_end(ap);
-	err->details[0] = '\0';
 	return -1;
 }
 
 int jn_error_errno(struct jn_error *err, int code, int errnum, const char *fmt, ...)
 {
 	va_list ap;
+	bool fresh = err != NULL && !jn_error_is_set(err);
 
-	if (err == NULL || jn_error_is_set(err))
-		return -1;
-	err->code = code;
 	va_start(ap, fmt);
-	format_into(err->msg, sizeof(err->msg), fmt, ap);
+	set_va(err, code, fmt, ap);
 	va_end(ap);
-	snprintf(err->details, sizeof(err->details), "%s", strerror(errnum));
+	if (fresh)
+		snprintf(err->details, sizeof(err->details), "%s", strerror(errnum));
 	return -1;
 }
 

@@ -15,15 +15,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobnet.a
 unit: $(UNIT_BINS)
 
 # The README's test command: installs what is missing, builds, runs it all.
-test: deps all unit
+test: all
+	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)python3 tests/run.py --plugin $(abspath $(BUILD)/jobnet) --ctl $(abspath $(BUILD)/jobnetctl) $(TESTFLAGS)
 
 # The same suite with both binaries built under ASan + UBSan (leaks too).
 check-asan: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" all unit
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" binaries unit
 	$(Q)python3 tests/run.py --plugin $(abspath build-asan/jobnet) --ctl $(abspath build-asan/jobnetctl) $(TESTFLAGS)
 
 .PHONY: demo
 # The README's first command: the plugin at work in a throwaway namespace.
-demo: deps all
+demo: all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py

@@ -3,9 +3,8 @@ must leave nothing behind, parallel ADDs and traffic through the masquerade."""
 
 import json
 import os
-import threading
 
-from jn import expect, expect_eq, icmp_probe, tcp_probe, test, udp_probe, wait_for
+from jn import expect, expect_eq, icmp_probe, in_parallel, tcp_probe, test, udp_probe, wait_for
 
 OUTSIDE_NODE = "203.0.113.1"
 OUTSIDE_PEER = "203.0.113.2"
@@ -312,16 +311,7 @@ def parallel_adds_get_distinct_addresses(env):
     node = env.node()
     conf = node.conf(subnet="10.80.0.0/24", subnet6="fd80::/64")
     jobs = [env.netns("p%d" % i) for i in range(32)]
-    results = [None] * 32
-
-    def add(i):
-        results[i] = node.add(jobs[i], "p%d" % i, conf=conf)
-
-    threads = [threading.Thread(target=add, args=(i,)) for i in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = in_parallel(lambda i: node.add(jobs[i], "p%d" % i, conf=conf), 32)
     for i, r in enumerate(results):
         r.expect_ok()
         env.remember("p%d" % i, r)
@@ -332,16 +322,7 @@ def parallel_adds_get_distinct_addresses(env):
     expect_eq(len(node.nft_set("job_addrs4")), 32, "job_addrs4 elements")
     for i in (0, 17, 31):
         expect_eq(icmp_probe(jobs[i], "10.80.0.1")[0], "reached", "job %d reaches its gateway" % i)
-    dels = [None] * 32
-
-    def delete(i):
-        dels[i] = node.delete("p%d" % i, conf=conf)
-
-    threads = [threading.Thread(target=delete, args=(i,)) for i in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    dels = in_parallel(lambda i: node.delete("p%d" % i, conf=conf), 32)
     for r in dels:
         r.expect_ok()
     expect_eq(node.records(), [], "records after parallel DELs")

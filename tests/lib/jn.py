@@ -342,11 +342,16 @@ class Listener:
             s.close()
 
 
-def tcp_probe(ns, addr, port, timeout=0.6, src=None):
-    """'reached' with the peer address the server saw, 'refused' or 'timeout'."""
+def socket_in(ns, addr, kind):
+    """A socket of the family of addr, created inside the namespace."""
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     with entered(ns.path):
-        s = socket.socket(fam, socket.SOCK_STREAM)
+        return socket.socket(fam, kind)
+
+
+def tcp_probe(ns, addr, port, timeout=0.6, src=None):
+    """'reached' with the peer address the server saw, 'refused' or 'timeout'."""
+    s = socket_in(ns, addr, socket.SOCK_STREAM)
     try:
         s.settimeout(timeout)
         if src:
@@ -371,9 +376,7 @@ def tcp_probe(ns, addr, port, timeout=0.6, src=None):
 
 
 def udp_probe(ns, addr, port, timeout=0.6):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    with entered(ns.path):
-        s = socket.socket(fam, socket.SOCK_DGRAM)
+    s = socket_in(ns, addr, socket.SOCK_DGRAM)
     try:
         s.settimeout(timeout)
         s.connect((addr, port))
@@ -454,6 +457,21 @@ def hold_lock(path):
     f = open(path, "a+")
     fcntl.flock(f, fcntl.LOCK_EX)
     return f
+
+
+def in_parallel(fn, count):
+    """fn(0..count-1) in as many threads; the results in order."""
+    results = [None] * count
+
+    def run(i):
+        results[i] = fn(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def wait_for(predicate, timeout=5.0, interval=0.05):
