@@ -9,6 +9,7 @@
 void attachment_init(struct attachment *a)
 {
 	memset(a, 0, sizeof(*a));
+	facts_init(&a->facts);
 }
 
 void attachment_free(struct attachment *a)
@@ -44,10 +45,11 @@ json_t *attachment_to_json(const struct attachment *a)
 
 	if (a->mac[0] || a->mac[1] || a->mac[2] || a->mac[3] || a->mac[4] || a->mac[5])
 		names_format_mac(a->mac, mac);
-	j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:o}", "version", RECORD_VERSION,
-		      "containerID", a->container_id, "ifname", a->ifname, "network", a->network, "netns", a->netns,
-		      "mode", a->mode, "rule", a->rule, "bridge", a->bridge, "hostVeth", a->host_veth, "mac", mac,
-		      "complete", a->complete, "created", (json_int_t)a->created, "ips", ips_to_json(a));
+	j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:o, s:o}", "version",
+		      RECORD_VERSION, "containerID", a->container_id, "ifname", a->ifname, "network", a->network,
+		      "netns", a->netns, "mode", a->mode, "decision", a->decision, "rule", a->rule, "reason", a->reason,
+		      "bridge", a->bridge, "hostVeth", a->host_veth, "mac", mac, "complete", a->complete, "created",
+		      (json_int_t)a->created, "ips", ips_to_json(a), "facts", facts_to_json(&a->facts));
 	if (j != NULL && a->extra != NULL)
 		json_object_set(j, "extra", a->extra);
 	return j;
@@ -106,7 +108,9 @@ static int strings_from_json(const json_t *j, struct attachment *out, struct jn_
 	    get_string(j, "network", out->network, sizeof(out->network), names_is_valid_id, false, err) < 0 ||
 	    get_string(j, "netns", out->netns, sizeof(out->netns), NULL, true, err) < 0 ||
 	    get_string(j, "mode", out->mode, sizeof(out->mode), is_mode, false, err) < 0 ||
-	    get_string(j, "rule", out->rule, sizeof(out->rule), NULL, true, err) < 0 ||
+	    get_string(j, "decision", out->decision, sizeof(out->decision), is_mode, false, err) < 0 ||
+	    get_string(j, "rule", out->rule, sizeof(out->rule), names_is_valid_id, true, err) < 0 ||
+	    get_string(j, "reason", out->reason, sizeof(out->reason), NULL, true, err) < 0 ||
 	    get_string(j, "bridge", out->bridge, sizeof(out->bridge), names_is_plain_ifname, true, err) < 0 ||
 	    get_string(j, "hostVeth", out->host_veth, sizeof(out->host_veth), names_is_plain_ifname, true, err) < 0)
 		return -1;
@@ -132,6 +136,8 @@ int attachment_from_json(const json_t *j, struct attachment *out, struct jn_erro
 	out->created = json_integer_value(json_object_get(j, "created"));
 	if (ips_from_json(json_object_get(j, "ips"), out, err) < 0)
 		return -1;
+	if (facts_from_json(json_object_get(j, "facts"), &out->facts, err) < 0)
+		return jn_error_wrap(err, "field \"facts\"");
 	extra = json_object_get(j, "extra");
 	if (extra != NULL && !json_is_object(extra))
 		return jn_error_set(err, JN_ERR_STATE, "field \"extra\" is not an object");

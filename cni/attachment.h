@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "error.h"
+#include "facts.h"
 #include "names.h"
 
 #define JN_MAX_ADDRS 2
@@ -21,8 +22,11 @@ struct attachment {
 	char ifname[JN_IFNAME_MAX + 1];
 	char network[JN_ID_MAX + 1];
 	char netns[PATH_MAX];
-	char mode[8]; /* "bridge" or "host" */
-	char rule[160]; /* the decision rule that chose the mode */
+	char mode[8]; /* what was made: "bridge" or "host" */
+	char decision[8]; /* what the policy decided: "bridge" or "host" */
+	char rule[32]; /* the decision rule's identifier */
+	char reason[200]; /* the rule in words */
+	struct jobfacts facts;
 	char bridge[JN_IFNAME_MAX + 1];
 	char host_veth[JN_IFNAME_MAX + 1];
 	uint8_t mac[6];

@@ -5,6 +5,7 @@
  * order before the error is reported, so a failed ADD leaves nothing.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,6 +13,8 @@
 #include "ipam.h"
 #include "link.h"
 #include "log.h"
+#include "mode.h"
+#include "netns.h"
 #include "netrecord.h"
 #include "plugin.h"
 #include "policy.h"
@@ -33,6 +36,7 @@ struct add_undo {
 
 struct add_run {
 	struct plugin *p;
+	struct decision decision;
 	struct state_network net;
 	struct sandbox sb;
 	struct nl_sock *node;
@@ -102,6 +106,10 @@ static void prepare_record(struct add_run *run)
 	strcpy(a->network, p->conf.name);
 	strcpy(a->netns, p->inv.netns);
 	strcpy(a->mode, "bridge");
+	strcpy(a->decision, mode_name(run->decision.mode));
+	strcpy(a->rule, run->decision.rule);
+	snprintf(a->reason, sizeof(a->reason), "%s", run->decision.reason);
+	a->facts = p->facts;
 	strcpy(a->bridge, p->conf.bridge);
 	names_host_veth(a->network, a->container_id, a->ifname, a->host_veth);
 	names_container_mac(a->network, a->container_id, a->ifname, a->mac);
@@ -225,9 +233,53 @@ static int open_sandbox(struct add_run *run, struct jn_error *err)
 
 	if (rc == -ENOENT)
 		return jn_error_set(err, JN_ERR_NETNS, "network namespace \"%s\" does not exist", run->p->inv.netns);
-	if (rc < 0)
+	return rc;
+}
+
+/* The job shares the node's namespace and the policy allows it: nothing
+ * is made in the kernel, only the record, which DEL and GC remove. */
+static int attach_host(struct add_run *run, json_t **result, struct jn_error *err)
+{
+	prepare_record(run);
+	strcpy(run->a.mode, "host");
+	run->a.bridge[0] = '\0';
+	run->a.host_veth[0] = '\0';
+	memset(run->a.mac, 0, sizeof(run->a.mac));
+	run->a.complete = true;
+	if (state_write_attachment(&run->net, &run->a, err) < 0)
 		return -1;
-	return sandbox_require_absent(&run->sb, run->p->inv.ifname, err);
+	*result = result_empty(run->p->conf.cni_version, run->p->conf.dns);
+	if (*result == NULL) {
+		state_remove_attachment(&run->net, run->a.container_id, run->a.ifname, err);
+		return jn_error_set(err, JN_ERR_IO, "out of memory building the result");
+	}
+	log_info("recorded host networking (%s)", run->decision.rule);
+	return 0;
+}
+
+/* Compare the namespace with the node's own and apply the decision. */
+static int enforce_decision(struct add_run *run, bool *host, struct jn_error *err)
+{
+	bool in_node_ns;
+
+	mode_decide(run->p->conf.network_mode, &run->p->facts, &run->decision);
+	if (netns_is_current(run->sb.netns_fd, &in_node_ns, err) < 0)
+		return -1;
+	*host = in_node_ns && run->decision.mode == JN_MODE_HOST;
+	if (in_node_ns && run->decision.mode == JN_MODE_BRIDGE) {
+		jn_error_set(err, JN_ERR_POLICY_REQUIRES_BRIDGE,
+			     "policy requires bridge networking: %s may not share the node's network namespace",
+			     run->p->inv.container_id);
+		jn_error_detail(err, "rule %s: %s", run->decision.rule, run->decision.reason);
+		return -1;
+	}
+	if (!in_node_ns && run->decision.mode == JN_MODE_HOST) {
+		/* A runtime may always choose more isolation than allowed. */
+		size_t len = strlen(run->decision.reason);
+		snprintf(run->decision.reason + len, sizeof(run->decision.reason) - len,
+			 "; the runtime gave the job its own namespace");
+	}
+	return *host ? 0 : sandbox_require_absent(&run->sb, run->p->inv.ifname, err);
 }
 
 static int attach(struct add_run *run, json_t **result, struct jn_error *err)
@@ -245,13 +297,20 @@ static int attach(struct add_run *run, json_t **result, struct jn_error *err)
 int cmd_add(struct plugin *p, json_t **result, struct jn_error *err)
 {
 	struct add_run run = { .p = p, .sb = { .netns_fd = -1 } };
+	bool host = false;
 	int rc = -1;
 
 	if (state_open(p->conf.state_dir, p->conf.name, true, &run.net, err) < 0)
 		return -1;
 	run.net.lock_timeout = p->conf.lock_timeout;
 	if (state_lock(&run.net, err) < 0 || handle_existing(&run, err) < 0 || open_sandbox(&run, err) < 0 ||
-	    link_socket_open(&run.node, err) < 0)
+	    enforce_decision(&run, &host, err) < 0)
+		goto out;
+	if (host) {
+		rc = attach_host(&run, result, err);
+		goto out;
+	}
+	if (link_socket_open(&run.node, err) < 0)
 		goto out;
 	rc = attach(&run, result, err);
 out:

@@ -7,13 +7,14 @@
 
 #include "cleanup.h"
 
-static bool is_known(const char *key, const char *const *known)
+static bool is_known(const char *key, const char *const *const *known)
 {
 	if (strcmp(key, "IgnoreUnknown") == 0)
 		return true;
 	for (; known != NULL && *known != NULL; known++)
-		if (strcmp(key, *known) == 0)
-			return true;
+		for (const char *const *k = *known; *k != NULL; k++)
+			if (strcmp(key, *k) == 0)
+				return true;
 	return false;
 }
 
@@ -72,7 +73,7 @@ static int add_pair(struct cniargs *out, const char *pair, struct jn_error *err)
 	return 0;
 }
 
-static int check_keys(struct cniargs *out, const char *const *known, struct jn_error *err)
+static int check_keys(struct cniargs *out, const char *const *const *known, struct jn_error *err)
 {
 	const char *ignore = cniargs_get(out, "IgnoreUnknown");
 
@@ -92,7 +93,7 @@ static int check_keys(struct cniargs *out, const char *const *known, struct jn_e
 	return 0;
 }
 
-int cniargs_parse(const char *text, const char *const *known, struct cniargs *out, struct jn_error *err)
+int cniargs_parse(const char *text, const char *const *const *known, struct cniargs *out, struct jn_error *err)
 {
 	cleanup_free char *copy = NULL;
 	char *cursor, *pair;

@@ -23,8 +23,9 @@ struct cniargs {
 	bool ignore_unknown;
 };
 
-/* known: NULL-terminated list of keys the caller consumes. */
-int cniargs_parse(const char *text, const char *const *known, struct cniargs *out, struct jn_error *err);
+/* known: a NULL-terminated list of NULL-terminated lists of the keys the
+ * caller consumes (each module lists its own). */
+int cniargs_parse(const char *text, const char *const *const *known, struct cniargs *out, struct jn_error *err);
 
 /* The value of key, or NULL. */
 const char *cniargs_get(const struct cniargs *args, const char *key);

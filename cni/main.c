@@ -15,9 +15,12 @@
 
 #define JN_STDIN_MAX (1 << 20)
 
+/* CNI_ARGS keys: the ones main reads and the facts' own. */
 const char *const plugin_known_args[] = {
 	"IP", "K8S_POD_NAME", "K8S_POD_NAMESPACE", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", NULL,
 };
+
+static const char *const *const known_arg_lists[] = { plugin_known_args, facts_cni_arg_keys, NULL };
 
 typedef int (*command_fn)(struct plugin *p, json_t **result, struct jn_error *err);
 
@@ -38,7 +41,7 @@ static int apply_cni_args(struct plugin *p, struct jn_error *err)
 {
 	const char *ip;
 
-	if (cniargs_parse(p->inv.args, plugin_known_args, &p->args, err) < 0)
+	if (cniargs_parse(p->inv.args, known_arg_lists, &p->args, err) < 0)
 		return -1;
 	ip = cniargs_get(&p->args, "IP");
 	/* args.cni.ips and the ips capability win over CNI_ARGS IP. */
@@ -53,14 +56,31 @@ static int apply_cni_args(struct plugin *p, struct jn_error *err)
 	return 0;
 }
 
+/* Only ADD acts on facts; DEL and GC must work whatever they say, and
+ * CHECK compares with the facts ADD recorded. */
+static int collect_facts(struct plugin *p, struct jn_error *err)
+{
+	struct facts_sources src = {
+		.runtime_config = p->conf.facts_runtime,
+		.args = p->conf.facts_args,
+		.annotations = p->conf.annotations,
+		.cni_args = &p->args,
+	};
+
+	if (p->inv.command != JN_CMD_ADD)
+		return 0;
+	return facts_collect(&src, &p->facts, err);
+}
+
 static int prepare(struct plugin *p, const char *input, struct jn_error *err)
 {
+	facts_init(&p->facts);
 	if (invocation_read_env(&p->inv, err) < 0 || netconf_parse(input, &p->conf, err) < 0)
 		return -1;
 	log_set_context(p->inv.command_name, p->inv.container_id, p->inv.ifname);
 	if (p->conf.log_file != NULL)
 		log_open_file(p->conf.log_file);
-	return apply_cni_args(p, err);
+	return apply_cni_args(p, err) < 0 ? -1 : collect_facts(p, err);
 }
 
 static int run(struct plugin *p, char *version, json_t **result, struct jn_error *err)

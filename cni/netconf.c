@@ -5,6 +5,7 @@
 #include "cleanup.h"
 #include "cniversion.h"
 #include "jsonutil.h"
+#include "mode.h"
 
 typedef int (*key_parser)(struct netconf *conf, json_t *value, struct jn_error *err);
 
@@ -233,7 +234,15 @@ static int parse_runtime_config(struct netconf *conf, json_t *value, struct jn_e
 	ips = json_object_get(value, "ips");
 	if (ips != NULL && parse_request_list(conf, ips, "runtimeConfig.ips", err) < 0)
 		return -1;
+	/* Checked by facts_collect, which knows the facts. */
+	conf->facts_runtime = json_object_get(value, "jobnet");
+	conf->annotations = json_object_get(value, "io.kubernetes.cri.pod-annotations");
 	return 0;
+}
+
+static int parse_network_mode(struct netconf *conf, json_t *value, struct jn_error *err)
+{
+	return mode_parse_level(value, &conf->network_mode, err);
 }
 
 static int parse_args(struct netconf *conf, json_t *value, struct jn_error *err)
@@ -247,6 +256,7 @@ static int parse_args(struct netconf *conf, json_t *value, struct jn_error *err)
 		return 0;
 	if (jsonutil_want_object(cni, "args.cni", err) < 0)
 		return -1;
+	conf->facts_args = json_object_get(cni, "jobnet");
 	ips = json_object_get(cni, "ips");
 	/* The ips capability (runtimeConfig) wins over args.cni.ips. */
 	if (ips != NULL && !conf->ips_in_config)
@@ -325,6 +335,7 @@ static const struct key_rule key_rules[] = {
 	{ "logFile", parse_log_file },
 	{ "stateDir", parse_state_dir },
 	{ "lockTimeout", parse_lock_timeout },
+	{ "networkMode", parse_network_mode },
 	{ "prevResult", parse_prev_result },
 	{ "cni.dev/valid-attachments", parse_valid_attachments },
 	{ "cni.dev/attachments", parse_valid_attachments },
@@ -428,6 +439,7 @@ static int set_defaults(struct netconf *conf, struct jn_error *err)
 	conf->mtu = JN_DEFAULT_MTU;
 	conf->ip_masq = true;
 	conf->lock_timeout = JN_DEFAULT_LOCK_TIMEOUT;
+	conf->network_mode = JN_DEFAULT_LEVEL;
 	conf->state_dir = strdup(JN_DEFAULT_STATE_DIR);
 	if (conf->state_dir == NULL)
 		return jn_error_set(err, JN_ERR_IO, "out of memory");

@@ -40,6 +40,12 @@ struct netconf {
 	json_t *dns; /* borrowed from root; NULL when unset */
 	json_t *prev_result; /* borrowed from root; NULL when unset */
 	json_t *valid_attachments; /* borrowed; GC only; NULL when unset */
+	int network_mode; /* level 1, 2 or 3 */
+	/* The fact channels (borrowed; NULL when absent): runtimeConfig.jobnet,
+	 * args.cni.jobnet and the pod annotations object. */
+	json_t *facts_runtime;
+	json_t *facts_args;
+	json_t *annotations;
 	bool ips_in_config; /* requested addresses came from config, not CNI_ARGS */
 	json_t *root; /* owned */
 };

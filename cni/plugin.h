@@ -8,6 +8,7 @@
 
 #include "cniargs.h"
 #include "error.h"
+#include "facts.h"
 #include "invocation.h"
 #include "netconf.h"
 
@@ -15,6 +16,7 @@ struct plugin {
 	struct invocation inv;
 	struct netconf conf;
 	struct cniargs args;
+	struct jobfacts facts; /* ADD only: the job's facts from every channel */
 };
 
 /* Each command returns < 0 and fills err on failure; on success *result is

@@ -18,6 +18,7 @@ struct ctl_options {
 
 int ctl_version(int argc, char **argv, struct ctl_options *opts);
 int ctl_list(int argc, char **argv, struct ctl_options *opts);
+int ctl_decide(int argc, char **argv, struct ctl_options *opts);
 
 /* Print "jobnetctl: <message>" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

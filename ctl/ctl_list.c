@@ -39,15 +39,19 @@ static void print_addresses(const struct attachment *a, char *out, size_t size)
 		snprintf(out, size, "-");
 }
 
+#define ROW_FORMAT "%-20.20s %-8.8s %-12.12s %-7.7s %-19.19s %-12.12s %-6.6s %-30.30s %-14.14s %s\n"
+
 static int print_row(const struct attachment *a, void *data)
 {
 	long long now = *(long long *)data;
-	char age[32], addrs[128];
+	char age[32], addrs[128], mode[16];
 
 	format_age(now - a->created, age, sizeof(age));
 	print_addresses(a, addrs, sizeof(addrs));
-	printf("%-20.20s %-8s %-16.16s %-7s%s %-34s %-15s %s\n", a->container_id, a->ifname, a->network, a->mode,
-	       a->complete ? " " : "*", addrs, a->host_veth[0] ? a->host_veth : "-", age);
+	snprintf(mode, sizeof(mode), "%s%s", a->mode, a->complete ? "" : "*");
+	printf(ROW_FORMAT, a->container_id, a->ifname, a->network, mode, a->rule[0] ? a->rule : "-",
+	       a->facts.group[0] ? a->facts.group : "-", facts_role_name(a->facts.role), addrs,
+	       a->host_veth[0] ? a->host_veth : "-", age);
 	return 0;
 }
 
@@ -76,8 +80,8 @@ int ctl_list(int argc, char **argv, struct ctl_options *opts)
 			printf("%s\n", text);
 		return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	}
-	printf("%-20s %-8s %-16s %-8s %-34s %-15s %s\n", "CONTAINER", "IFNAME", "NETWORK", "MODE", "ADDRESSES",
-	       "HOST-VETH", "AGE");
+	printf(ROW_FORMAT, "CONTAINER", "IFNAME", "NETWORK", "MODE", "RULE", "GROUP", "ROLE", "ADDRESSES", "HOST-VETH",
+	       "AGE");
 	rc = ctlstate_each(opts->state_dir, print_row, &now);
 	return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

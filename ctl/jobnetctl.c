@@ -13,6 +13,7 @@ static const struct {
 	int (*fn)(int argc, char **argv, struct ctl_options *opts);
 	const char *description;
 } subcommands[] = {
+	{ "decide", ctl_decide, "say whether a job with these facts gets host or bridge networking" },
 	{ "list", ctl_list, "list the attachments jobnet has recorded" },
 	{ "version", ctl_version, "print jobnet's version and the CNI versions it speaks" },
 };

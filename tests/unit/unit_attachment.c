@@ -11,6 +11,12 @@ static void sample(struct attachment *a)
 	strcpy(a->network, "net");
 	strcpy(a->netns, "/run/netns/x");
 	strcpy(a->mode, "bridge");
+	strcpy(a->decision, "host");
+	strcpy(a->rule, "host-when-possible");
+	strcpy(a->facts.group, "run-7");
+	a->facts.multinode = true;
+	a->facts.blocks = 2;
+	a->facts.total_blocks = 8;
 	strcpy(a->bridge, "jobnet0");
 	strcpy(a->host_veth, "jn0123456789ab");
 	a->mac[0] = 0x02;
@@ -40,6 +46,12 @@ static void test_round_trip(void **state)
 	assert_true(addr_equal(&a.addrs[1].addr, &b.addrs[1].addr));
 	assert_memory_equal(a.mac, b.mac, 6);
 	assert_true(b.complete);
+	assert_string_equal(b.decision, "host");
+	assert_string_equal(b.rule, "host-when-possible");
+	assert_string_equal(b.facts.group, "run-7");
+	assert_true(b.facts.multinode);
+	assert_int_equal(b.facts.blocks, 2);
+	assert_int_equal(b.facts.total_blocks, 8);
 	assert_non_null(attachment_addr(&b, AF_INET6));
 	json_decref(j);
 	attachment_free(&b);
@@ -58,6 +70,9 @@ static void test_rejects_damaged_records(void **state)
 		{ "version", "2" },
 		{ "extra", "[]" },
 		{ "ips", "[{\"address\":\"10.0.0.2/24\",\"gateway\":\"fd00::1\"}]" },
+		{ "decision", "\"maybe\"" },
+		{ "facts", "{\"role\":\"boss\"}" },
+		{ "facts", "null" },
 	};
 	struct attachment a, b;
 

@@ -3,7 +3,8 @@
 #include "../../cni/cniargs.h"
 #include "unit.h"
 
-static const char *const known[] = { "IP", "K8S_POD_NAME", NULL };
+static const char *const known_keys[] = { "IP", "K8S_POD_NAME", NULL };
+static const char *const *const known[] = { known_keys, NULL };
 
 static void test_parses_pairs(void **state)
 {

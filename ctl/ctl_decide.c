@@ -1,0 +1,115 @@
+/* jobnetctl decide: what the plugin will decide for a job with these facts,
+ * asked before the container exists. Same code as the plugin's decision. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../cni/cleanup.h"
+#include "../cni/facts.h"
+#include "../cni/mode.h"
+#include "ctl.h"
+#include "ctlconf.h"
+
+#define DECIDE_USAGE                                                                                 \
+	"jobnetctl decide [--config PATH | --conf-dir DIR] [--group G] [--multinode[=true|false]]\n" \
+	"                 [--blocks N/M] [--role worker|router] [--routes G,G] [--peers CIDR,CIDR] [--json]"
+
+static int set_blocks(struct jobfacts *f, const char *value, struct jn_error *err)
+{
+	char copy[64];
+	char *slash;
+
+	snprintf(copy, sizeof(copy), "%s", value);
+	slash = strchr(copy, '/');
+	if (slash == NULL)
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid --blocks \"%.32s\": want N/M", value);
+	*slash = '\0';
+	if (facts_set_text(f, "blocks", copy, "--blocks", err) < 0 ||
+	    facts_set_text(f, "total-blocks", slash + 1, "--blocks", err) < 0)
+		return -1;
+	return 0;
+}
+
+struct decide_args {
+	const char *config;
+	const char *conf_dir;
+	struct jobfacts facts;
+};
+
+static int parse_args(int argc, char **argv, struct decide_args *args, struct jn_error *err)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "conf-dir", required_argument, NULL, 'd' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "multinode", optional_argument, NULL, 'm' },
+		{ "blocks", required_argument, NULL, 'b' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "routes", required_argument, NULL, 'R' },
+		{ "peers", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const fact_of[128] = { ['g'] = "group", ['r'] = "role", ['R'] = "routes", ['p'] = "peers" };
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		int rc = 0;
+		if (c == 'c')
+			args->config = optarg;
+		else if (c == 'd')
+			args->conf_dir = optarg;
+		else if (c == 'm')
+			rc = facts_set_text(&args->facts, "multinode", optarg ? optarg : "true", "--multinode", err);
+		else if (c == 'b')
+			rc = set_blocks(&args->facts, optarg, err);
+		else if (c > 0 && c < 128 && fact_of[c] != NULL)
+			rc = facts_set_text(&args->facts, fact_of[c], optarg, "the command line", err);
+		else
+			return jn_error_set(err, JN_ERR_INVALID_ENV, "unknown or incomplete option \"%s\"",
+					    argv[optind - 1]);
+		if (rc < 0)
+			return -1;
+	}
+	if (optind < argc)
+		return jn_error_set(err, JN_ERR_INVALID_ENV, "unexpected argument \"%s\"", argv[optind]);
+	return facts_validate(&args->facts, err);
+}
+
+static void print_decision(const struct decision *d, int level, const char *config, bool json)
+{
+	cleanup_json json_t *j = NULL;
+	cleanup_free char *text = NULL;
+
+	if (!json) {
+		printf("%s %s (%s)\n", mode_name(d->mode), d->rule, d->reason);
+		return;
+	}
+	j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "decision", mode_name(d->mode), "rule", d->rule, "reason",
+		      d->reason, "level", level, "levelName", mode_level_name(level), "config", config);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (text != NULL)
+		printf("%s\n", text);
+}
+
+int ctl_decide(int argc, char **argv, struct ctl_options *opts)
+{
+	struct decide_args args = { 0 };
+	struct jn_error err = { 0 };
+	struct netconf conf;
+	struct decision decision;
+	char used[PATH_MAX];
+
+	facts_init(&args.facts);
+	if (parse_args(argc, argv, &args, &err) < 0)
+		return ctl_usage_error(DECIDE_USAGE, "%s", err.msg);
+	if (ctlconf_load(args.config, args.conf_dir, &conf, used, &err) < 0) {
+		ctl_error("%s", err.msg);
+		return CTL_EXIT_FAIL;
+	}
+	mode_decide(conf.network_mode, &args.facts, &decision);
+	print_decision(&decision, conf.network_mode, used, opts->json);
+	netconf_free(&conf);
+	return CTL_EXIT_OK;
+}

@@ -1,0 +1,20 @@
+/* Finding jobnet's configuration the way a runtime does: a conflist or a
+ * single config, or the first file in the configuration directory (sorted,
+ * *.conflist, *.conf, *.json) whose plugins include one of type "jobnet".
+ */
+#ifndef JOBNET_CTLCONF_H
+#define JOBNET_CTLCONF_H
+
+#include <limits.h>
+
+#include "../cni/error.h"
+#include "../cni/netconf.h"
+
+#define CTL_DEFAULT_CONF_DIR "/etc/cni/net.d"
+
+/* Parse the jobnet plugin's configuration, with "name" and "cniVersion"
+ * taken from the list as a runtime passes them. used receives the file. */
+int ctlconf_load(const char *path, const char *conf_dir, struct netconf *conf, char used[PATH_MAX],
+		 struct jn_error *err);
+
+#endif

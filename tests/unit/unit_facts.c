@@ -1,0 +1,110 @@
+#include <string.h>
+
+#include "../../cni/facts.h"
+#include "../../cni/mode.h"
+#include "unit.h"
+
+static void test_decision_table(void **state)
+{
+	static const struct {
+		int level;
+		bool multinode, partial;
+		enum jn_mode mode;
+		const char *rule;
+	} table[] = {
+		{ 1, false, false, JN_MODE_BRIDGE, "single-node-bridge" },
+		{ 1, true, false, JN_MODE_HOST, "multinode-host" },
+		{ 1, true, true, JN_MODE_BRIDGE, "partial-instance" },
+		{ 2, false, false, JN_MODE_HOST, "host-when-possible" },
+		{ 2, true, true, JN_MODE_BRIDGE, "partial-instance" },
+		{ 3, true, false, JN_MODE_BRIDGE, "forced-bridge" },
+		{ 3, false, true, JN_MODE_BRIDGE, "partial-instance" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct jobfacts f;
+		struct decision d;
+		facts_init(&f);
+		f.multinode = table[i].multinode;
+		if (table[i].partial) {
+			f.blocks = 1;
+			f.total_blocks = 2;
+		}
+		mode_decide(table[i].level, &f, &d);
+		assert_int_equal(d.mode, table[i].mode);
+		assert_string_equal(d.rule, table[i].rule);
+	}
+}
+
+static void test_whole_instance_written_out(void **state)
+{
+	struct jobfacts f;
+	struct decision d;
+	struct jn_error err = { 0 };
+
+	(void)state;
+	facts_init(&f);
+	/* 8 of 8 blocks is the whole instance. */
+	assert_int_equal(facts_set_text(&f, "blocks", "8", "test", &err), 0);
+	assert_int_equal(facts_set_text(&f, "total-blocks", "8", "test", &err), 0);
+	assert_false(facts_is_partial(&f));
+	mode_decide(2, &f, &d);
+	assert_int_equal(d.mode, JN_MODE_HOST);
+}
+
+static void test_levels(void **state)
+{
+	struct jn_error err = { 0 };
+	int level;
+	json_t *v;
+
+	(void)state;
+	v = json_string("forced_bridge");
+	assert_int_equal(mode_parse_level(v, &level, &err), 0);
+	assert_int_equal(level, 3);
+	json_decref(v);
+	v = json_integer(4);
+	assert_int_equal(mode_parse_level(v, &level, &err), -1);
+	assert_non_null(strstr(err.msg, "HOST_WHEN_POSSIBLE"));
+	json_decref(v);
+}
+
+static void test_lists_and_json(void **state)
+{
+	struct jobfacts f, back;
+	struct jn_error err = { 0 };
+	json_t *j;
+
+	(void)state;
+	facts_init(&f);
+	assert_int_equal(facts_set_text(&f, "role", "Router", "t", &err), 0);
+	assert_int_equal(facts_set_text(&f, "routes", "a,,b,a", "t", &err), 0);
+	assert_int_equal(f.route_count, 2);
+	assert_int_equal(facts_set_text(&f, "peers", "10.1.0.0/16,fd00::1", "t", &err), 0);
+	assert_int_equal(f.peer_count, 2);
+	assert_int_equal(facts_set_text(&f, "group", "run.7", "t", &err), 0);
+	j = facts_to_json(&f);
+	assert_int_equal(facts_from_json(j, &back, &err), 0);
+	assert_string_equal(back.group, "run.7");
+	assert_int_equal(back.role, JN_ROLE_ROUTER);
+	assert_int_equal(back.route_count, 2);
+	assert_int_equal(back.peer_count, 2);
+	json_decref(j);
+	assert_int_equal(facts_set_text(&f, "peers", "10.1.0.1/16", "t", &err), -1);
+	assert_int_equal(err.code, JN_ERR_INVALID_CONFIG);
+	jn_error_clear(&err);
+	assert_int_equal(facts_set_text(&f, "nonsense", "1", "t", &err), -1);
+	assert_int_equal(err.code, JN_ERR_UNSUPPORTED_FIELD);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decision_table),
+		cmocka_unit_test(test_whole_instance_written_out),
+		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_lists_and_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
