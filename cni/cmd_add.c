@@ -197,7 +197,17 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 {
 	const char *state_dir = run->p->conf.state_dir;
 	cleanup_close int lock = -1;
+	struct netrecord old;
+	bool found;
 
+	/* A changed configuration replaces the network's elements. */
+	if (netrecord_read(&run->net, &old, &found, err) < 0) {
+		log_warn("%s; replacing it", err->msg);
+		jn_error_clear(err);
+		found = false;
+	}
+	if (found && netrecord_equal(&old, &run->rec))
+		found = false;
 	if (netrecord_write(&run->net, &run->rec, err) < 0 || policy_lock(state_dir, &lock, err) < 0)
 		return -1;
 	/* Complete before the elements go in, both under the policy lock: a
@@ -206,7 +216,7 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 	if (state_write_attachment(&run->net, &run->a, err) < 0)
 		return -1;
 	run->undo.policy_added = true;
-	return policy_attach_locked(state_dir, &run->rec, &run->a, err);
+	return policy_attach_locked(state_dir, &run->rec, found ? &old : NULL, &run->a, err);
 }
 
 static int build_result(struct add_run *run, json_t **result, struct jn_error *err)
@@ -262,6 +272,9 @@ static int enforce_decision(struct add_run *run, bool *host, struct jn_error *er
 {
 	bool in_node_ns;
 
+	netrecord_from_conf(&run->p->conf, &run->rec);
+	if (policy_check_peers(&run->rec, &run->p->facts, err) < 0)
+		return -1;
 	mode_decide(run->p->conf.network_mode, &run->p->facts, &run->decision);
 	if (netns_is_current(run->sb.netns_fd, &in_node_ns, err) < 0)
 		return -1;

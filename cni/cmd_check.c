@@ -111,7 +111,7 @@ static int check_attachment(struct plugin *p, struct state_network *net, const s
 		return jn_error_set(err, JN_ERR_CHECK_FAILED, "network record of %s is missing", p->conf.name);
 	if (check_node_side(a, &rec, err) < 0 || check_job_side(p, a, err) < 0)
 		return -1;
-	return policy_check(&rec, a, err);
+	return policy_check(p->conf.state_dir, &rec, a, err);
 }
 
 int cmd_check(struct plugin *p, json_t **result, struct jn_error *err)

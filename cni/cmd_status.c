@@ -44,7 +44,7 @@ static int check_policy(struct state_network *net, struct jn_error *err)
 		return -1;
 	if (records == 0)
 		return 0;
-	if (netpolicy_table_is_current(&current, err) < 0)
+	if (netpolicy_tables_are_current(&current, err) < 0)
 		return -1;
 	if (!current)
 		return jn_error_set(err, JN_ERR_NOT_AVAILABLE_DAMAGED,

@@ -1,5 +1,6 @@
 #include "netconf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -240,6 +241,64 @@ static int parse_runtime_config(struct netconf *conf, json_t *value, struct jn_e
 	return 0;
 }
 
+/* The cloud metadata endpoints are always protected; "protect" adds to them. */
+static const char *const default_protect[] = { "169.254.169.254/32", "fd00:ec2::254/128" };
+
+static int parse_protect(struct netconf *conf, json_t *value, struct jn_error *err)
+{
+	char quoted[JN_JSON_QUOTE_MAX];
+	json_t *item;
+	size_t i;
+
+	if (jsonutil_want_string_array(value, "protect", err) < 0)
+		return -1;
+	if (json_array_size(value) > JN_MAX_PROTECT)
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid \"protect\": more than %d entries",
+				    JN_MAX_PROTECT);
+	json_array_foreach (value, i, item) {
+		struct jn_prefix *p = &conf->protect[conf->protect_count];
+		if (!prefix_parse(json_string_value(item), false, p) || !prefix_is_network(p))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+					    "invalid \"protect\": %s is not an address or a CIDR without host bits",
+					    jsonutil_quote(item, quoted));
+		conf->protect_count++;
+	}
+	return 0;
+}
+
+static int parse_host_services(struct netconf *conf, json_t *value, struct jn_error *err)
+{
+	char quoted[JN_JSON_QUOTE_MAX];
+	const char *key;
+	json_t *item, *allow;
+	size_t i;
+
+	if (jsonutil_want_object(value, "hostServices", err) < 0)
+		return -1;
+	json_object_foreach (value, key, item)
+		if (strcmp(key, "allow") != 0)
+			return jn_error_set(err, JN_ERR_UNSUPPORTED_FIELD,
+					    "unsupported field \"hostServices.%.64s\": %s", key,
+					    jsonutil_quote(item, quoted));
+	allow = json_object_get(value, "allow");
+	if (allow == NULL)
+		return 0;
+	if (jsonutil_want_string_array(allow, "hostServices.allow", err) < 0)
+		return -1;
+	if (json_array_size(allow) > JN_MAX_SERVICES)
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid \"hostServices.allow\": more than %d entries",
+				    JN_MAX_SERVICES);
+	json_array_foreach (allow, i, item) {
+		if (!service_parse(json_string_value(item), &conf->services[conf->service_count]))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+					    "invalid \"hostServices.allow\": %s is not \"tcp/PORT\", \"udp/PORT\" or "
+					    "\"sctp/PORT\"",
+					    jsonutil_quote(item, quoted));
+		conf->service_count++;
+	}
+	return 0;
+}
+
 static int parse_network_mode(struct netconf *conf, json_t *value, struct jn_error *err)
 {
 	return mode_parse_level(value, &conf->network_mode, err);
@@ -336,6 +395,8 @@ static const struct key_rule key_rules[] = {
 	{ "stateDir", parse_state_dir },
 	{ "lockTimeout", parse_lock_timeout },
 	{ "networkMode", parse_network_mode },
+	{ "protect", parse_protect },
+	{ "hostServices", parse_host_services },
 	{ "prevResult", parse_prev_result },
 	{ "cni.dev/valid-attachments", parse_valid_attachments },
 	{ "cni.dev/attachments", parse_valid_attachments },
@@ -440,6 +501,8 @@ static int set_defaults(struct netconf *conf, struct jn_error *err)
 	conf->ip_masq = true;
 	conf->lock_timeout = JN_DEFAULT_LOCK_TIMEOUT;
 	conf->network_mode = JN_DEFAULT_LEVEL;
+	for (size_t i = 0; i < JN_ARRAY_SIZE(default_protect); i++)
+		prefix_parse(default_protect[i], true, &conf->protect[conf->protect_count++]);
 	conf->state_dir = strdup(JN_DEFAULT_STATE_DIR);
 	if (conf->state_dir == NULL)
 		return jn_error_set(err, JN_ERR_IO, "out of memory");

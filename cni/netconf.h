@@ -6,12 +6,14 @@
 #define JOBNET_NETCONF_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 #include "addr.h"
 #include "error.h"
 #include "names.h"
+#include "service.h"
 
 #define JN_DEFAULT_BRIDGE "jobnet0"
 #define JN_DEFAULT_MTU 1500
@@ -25,6 +27,9 @@ struct netconf_family {
 	struct jn_addr gateway;
 	struct jn_addr requested; /* from the ips capability or args; family 0 when none */
 };
+
+#define JN_MAX_PROTECT 64
+#define JN_MAX_SERVICES 64
 
 struct netconf {
 	char cni_version[JN_CNI_VERSION_MAX];
@@ -41,6 +46,12 @@ struct netconf {
 	json_t *prev_result; /* borrowed from root; NULL when unset */
 	json_t *valid_attachments; /* borrowed; GC only; NULL when unset */
 	int network_mode; /* level 1, 2 or 3 */
+	/* Destinations jobs may not reach: the metadata endpoints, then "protect". */
+	size_t protect_count;
+	struct jn_prefix protect[JN_MAX_PROTECT + 2];
+	/* hostServices.allow */
+	size_t service_count;
+	struct jn_service services[JN_MAX_SERVICES];
 	/* The fact channels (borrowed; NULL when absent): runtimeConfig.jobnet,
 	 * args.cni.jobnet and the pod annotations object. */
 	json_t *facts_runtime;

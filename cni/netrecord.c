@@ -1,6 +1,7 @@
 #include "netrecord.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,19 +29,52 @@ void netrecord_from_conf(const struct netconf *conf, struct netrecord *out)
 	}
 	out->ip_masq = conf->ip_masq;
 	out->mtu = conf->mtu;
+	out->protect_count = conf->protect_count;
+	memcpy(out->protect, conf->protect, sizeof(out->protect));
+	out->service_count = conf->service_count;
+	memcpy(out->services, conf->services, sizeof(out->services));
 }
 
 static json_t *to_json(const struct netrecord *rec)
 {
-	json_t *subnets = json_array();
-	char subnet[JN_ADDR_STRLEN], gw[JN_ADDR_STRLEN];
+	json_t *subnets = json_array(), *protect = json_array(), *allow = json_array();
+	char subnet[JN_ADDR_STRLEN], gw[JN_ADDR_STRLEN], service[16];
 
 	for (size_t i = 0; subnets != NULL && i < rec->subnet_count; i++)
 		json_array_append_new(subnets,
 				      json_pack("{s:s, s:s}", "subnet", prefix_format(&rec->subnets[i], subnet),
 						"gateway", addr_format(&rec->gateways[i], gw)));
-	return json_pack("{s:s, s:s, s:o, s:b, s:i}", "name", rec->name, "bridge", rec->bridge, "subnets", subnets,
-			 "ipMasq", rec->ip_masq, "mtu", (int)rec->mtu);
+	for (size_t i = 0; protect != NULL && i < rec->protect_count; i++)
+		json_array_append_new(protect, json_string(prefix_format(&rec->protect[i], subnet)));
+	for (size_t i = 0; allow != NULL && i < rec->service_count; i++) {
+		snprintf(service, sizeof(service), "%s/%u", service_proto_name(rec->services[i].proto),
+			 rec->services[i].port);
+		json_array_append_new(allow, json_string(service));
+	}
+	return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o, s:o}", "name", rec->name, "bridge", rec->bridge, "subnets",
+			 subnets, "ipMasq", rec->ip_masq, "mtu", (int)rec->mtu, "protect", protect, "hostServicesAllow",
+			 allow);
+}
+
+static int lists_from_json(const json_t *j, struct netrecord *out, struct jn_error *err)
+{
+	json_t *protect = json_object_get(j, "protect"), *allow = json_object_get(j, "hostServicesAllow"), *item;
+	size_t i;
+
+	if (!json_is_array(protect) || json_array_size(protect) > JN_ARRAY_SIZE(out->protect) ||
+	    !json_is_array(allow) || json_array_size(allow) > JN_MAX_SERVICES)
+		return jn_error_set(err, JN_ERR_STATE, "network record has bad protect or hostServicesAllow lists");
+	json_array_foreach (protect, i, item) {
+		if (!prefix_parse(json_string_value(item), true, &out->protect[i]))
+			return jn_error_set(err, JN_ERR_STATE, "network record has a bad protect entry %zu", i);
+		out->protect_count = i + 1;
+	}
+	json_array_foreach (allow, i, item) {
+		if (!json_is_string(item) || !service_parse(json_string_value(item), &out->services[i]))
+			return jn_error_set(err, JN_ERR_STATE, "network record has a bad service entry %zu", i);
+		out->service_count = i + 1;
+	}
+	return 0;
 }
 
 static int from_json(const json_t *j, struct netrecord *out, struct jn_error *err)
@@ -64,7 +98,7 @@ static int from_json(const json_t *j, struct netrecord *out, struct jn_error *er
 	}
 	out->ip_masq = json_is_true(json_object_get(j, "ipMasq"));
 	out->mtu = (unsigned)json_integer_value(json_object_get(j, "mtu"));
-	return 0;
+	return lists_from_json(j, out, err);
 }
 
 static int read_text(struct state_network *net, char *buf, size_t size)
@@ -102,6 +136,14 @@ int netrecord_read(struct state_network *net, struct netrecord *out, bool *found
 	}
 	*found = true;
 	return 0;
+}
+
+bool netrecord_equal(const struct netrecord *a, const struct netrecord *b)
+{
+	cleanup_json json_t *ja = to_json(a);
+	cleanup_json json_t *jb = to_json(b);
+
+	return ja != NULL && jb != NULL && json_equal(ja, jb);
 }
 
 int netrecord_write(struct state_network *net, const struct netrecord *rec, struct jn_error *err)

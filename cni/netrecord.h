@@ -10,9 +10,8 @@
 #include "addr.h"
 #include "error.h"
 #include "names.h"
+#include "netconf.h"
 #include "state.h"
-
-struct netconf;
 
 struct netrecord {
 	char name[JN_ID_MAX + 1];
@@ -22,9 +21,15 @@ struct netrecord {
 	size_t subnet_count;
 	bool ip_masq;
 	unsigned mtu;
+	size_t protect_count;
+	struct jn_prefix protect[JN_MAX_PROTECT + 2];
+	size_t service_count;
+	struct jn_service services[JN_MAX_SERVICES];
 };
 
 void netrecord_from_conf(const struct netconf *conf, struct netrecord *out);
+
+bool netrecord_equal(const struct netrecord *a, const struct netrecord *b);
 
 /* Write unless the file already says the same. */
 int netrecord_write(struct state_network *net, const struct netrecord *rec, struct jn_error *err);

@@ -1,5 +1,7 @@
 #include "policy.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -17,6 +19,12 @@ void policy_job_from_attachment(const struct attachment *a, struct netpolicy_job
 	for (size_t i = 0; i < a->addr_count; i++)
 		job->addrs[i] = a->addrs[i];
 	job->addr_count = a->addr_count;
+	job->group = a->facts.group;
+	job->router = a->facts.role == JN_ROLE_ROUTER;
+	job->routes = a->facts.routes;
+	job->route_count = a->facts.route_count;
+	job->peers = a->facts.peers;
+	job->peer_count = a->facts.peer_count;
 }
 
 void policy_network_from_record(const struct netrecord *rec, struct netpolicy_network *net)
@@ -28,6 +36,15 @@ void policy_network_from_record(const struct netrecord *rec, struct netpolicy_ne
 		net->subnets[i] = rec->subnets[i];
 	net->subnet_count = rec->subnet_count;
 	net->masquerade = rec->ip_masq;
+	net->protect = rec->protect;
+	net->protect_count = rec->protect_count;
+	net->services = rec->services;
+	net->service_count = rec->service_count;
+}
+
+static void policy_dir(const char *state_dir, char out[PATH_MAX])
+{
+	snprintf(out, PATH_MAX, "%s/%s", state_dir, JN_POLICY_DIR);
 }
 
 int policy_lock(const char *state_dir, int *fd, struct jn_error *err)
@@ -35,80 +52,34 @@ int policy_lock(const char *state_dir, int *fd, struct jn_error *err)
 	return state_lock_node(state_dir, JN_POLICY_LOCK, JN_STATE_LOCK_TIMEOUT, fd, err);
 }
 
-int policy_attach_locked(const char *state_dir, const struct netrecord *rec, const struct attachment *a,
-			 struct jn_error *err)
-{
-	struct netpolicy_restore restore = { .fn = policy_restore_all, .ctx = (void *)state_dir };
-	struct netpolicy_network net;
-	struct netpolicy_job job;
-
-	policy_network_from_record(rec, &net);
-	if (a == NULL)
-		return netpolicy_attach(&net, NULL, &restore, err);
-	policy_job_from_attachment(a, &job);
-	return netpolicy_attach(&net, &job, &restore, err);
-}
-
-int policy_detach(const char *state_dir, const struct attachment *a, struct jn_error *err)
-{
-	cleanup_close int lock = -1;
-	struct netpolicy_job job;
-
-	if (strcmp(a->mode, "bridge") != 0)
-		return 0;
-	if (policy_lock(state_dir, &lock, err) < 0)
-		return -1;
-	policy_job_from_attachment(a, &job);
-	return netpolicy_detach(&job, err);
-}
-
-int policy_check(const struct netrecord *rec, const struct attachment *a, struct jn_error *err)
-{
-	struct netpolicy_network net;
-	struct netpolicy_job job;
-
-	policy_network_from_record(rec, &net);
-	policy_job_from_attachment(a, &job);
-	return netpolicy_check(&net, &job, err);
-}
-
-int policy_repair(const char *state_dir, struct jn_error *err)
-{
-	struct netpolicy_restore restore = { .fn = policy_restore_all, .ctx = (void *)state_dir };
-	cleanup_close int lock = -1;
-
-	if (policy_lock(state_dir, &lock, err) < 0)
-		return -1;
-	return netpolicy_repair(&restore, err);
-}
-
 struct restore_walk {
 	const char *state_dir;
-	struct strbuf *batch;
+	const struct netpolicy_visitor *visitor;
 	struct jn_error *err;
 };
 
 static int restore_job(struct state_network *net, const char *key, void *data)
 {
 	struct restore_walk *walk = data;
-	struct jn_error ignored = { 0 };
+	struct jn_error skipped = { 0 };
 	struct attachment a;
 	struct netpolicy_job job;
+	int rc = 0;
 
-	/* A record that does not read is skipped, not fatal: the table must
+	/* A record that does not read is skipped, not fatal: the tables must
 	 * come back for every other job. jobnetctl verify reports it. */
-	if (state_read_attachment_key(net, key, &a, &ignored) < 0) {
-		log_warn("restoring elements: skipping record %s/attachments/%s: %s", net->path, key, ignored.msg);
+	if (state_read_attachment_key(net, key, &a, &skipped) < 0) {
+		log_warn("restoring elements: skipping record %s/attachments/%s: %s", net->path, key, skipped.msg);
 		return 0;
 	}
 	/* Only finished bridge attachments own elements; an ADD in progress
 	 * adds its own once it holds the policy lock. */
 	if (a.complete && strcmp(a.mode, "bridge") == 0) {
 		policy_job_from_attachment(&a, &job);
-		netpolicy_render_job(walk->batch, &job);
+		rc = walk->visitor->job(walk->visitor->ctx, &job, walk->err);
 	}
 	attachment_free(&a);
-	return 0;
+	return rc;
 }
 
 static int restore_network(const char *name, void *data)
@@ -129,16 +100,91 @@ static int restore_network(const char *name, void *data)
 	rc = netrecord_read(&net, &rec, &found, walk->err);
 	if (rc == 0 && found) {
 		policy_network_from_record(&rec, &pnet);
-		netpolicy_render_network(walk->batch, &pnet);
-		rc = state_each_attachment(&net, restore_job, walk, walk->err);
+		rc = walk->visitor->network(walk->visitor->ctx, &pnet, walk->err);
+		if (rc == 0)
+			rc = state_each_attachment(&net, restore_job, walk, walk->err);
 	}
 	state_close(&net);
 	return rc;
 }
 
-int policy_restore_all(struct strbuf *batch, void *state_dir, struct jn_error *err)
+static int restore_all(void *ctx, const struct netpolicy_visitor *visitor, struct jn_error *err)
 {
-	struct restore_walk walk = { .state_dir = state_dir, .batch = batch, .err = err };
+	struct restore_walk walk = { .state_dir = ctx, .visitor = visitor, .err = err };
 
-	return state_each_network(state_dir, restore_network, &walk, err);
+	return state_each_network(walk.state_dir, restore_network, &walk, err);
+}
+
+int policy_attach_locked(const char *state_dir, const struct netrecord *rec, const struct netrecord *old,
+			 const struct attachment *a, struct jn_error *err)
+{
+	struct netpolicy_restore restore = { .each = restore_all, .ctx = (void *)state_dir };
+	struct netpolicy_network net, old_net;
+	struct netpolicy_job job;
+	char dir[PATH_MAX];
+
+	policy_dir(state_dir, dir);
+	policy_network_from_record(rec, &net);
+	if (old != NULL)
+		policy_network_from_record(old, &old_net);
+	if (a != NULL)
+		policy_job_from_attachment(a, &job);
+	return netpolicy_attach(dir, &net, old ? &old_net : NULL, a ? &job : NULL, &restore, err);
+}
+
+int policy_detach(const char *state_dir, const struct attachment *a, struct jn_error *err)
+{
+	cleanup_close int lock = -1;
+	struct netpolicy_job job;
+	char dir[PATH_MAX];
+
+	if (strcmp(a->mode, "bridge") != 0)
+		return 0;
+	if (policy_lock(state_dir, &lock, err) < 0)
+		return -1;
+	policy_dir(state_dir, dir);
+	policy_job_from_attachment(a, &job);
+	return netpolicy_detach(dir, &job, err);
+}
+
+int policy_check(const char *state_dir, const struct netrecord *rec, const struct attachment *a, struct jn_error *err)
+{
+	struct netpolicy_network net;
+	struct netpolicy_job job;
+	char dir[PATH_MAX];
+
+	policy_dir(state_dir, dir);
+	policy_network_from_record(rec, &net);
+	policy_job_from_attachment(a, &job);
+	return netpolicy_check(dir, &net, &job, err);
+}
+
+int policy_repair(const char *state_dir, struct jn_error *err)
+{
+	struct netpolicy_restore restore = { .each = restore_all, .ctx = (void *)state_dir };
+	cleanup_close int lock = -1;
+	char dir[PATH_MAX];
+
+	if (policy_lock(state_dir, &lock, err) < 0)
+		return -1;
+	policy_dir(state_dir, dir);
+	return netpolicy_repair(dir, &restore, err);
+}
+
+int policy_check_peers(const struct netrecord *rec, const struct jobfacts *facts, struct jn_error *err)
+{
+	char peer[JN_ADDR_STRLEN], host[JN_ADDR_STRLEN];
+
+	for (size_t i = 0; i < facts->peer_count; i++) {
+		for (size_t p = 0; p < rec->protect_count; p++) {
+			const struct jn_prefix *protect = &rec->protect[p];
+			if (protect->len != addr_bits(protect->addr.family) ||
+			    !prefix_contains(&facts->peers[i], &protect->addr))
+				continue;
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+					    "invalid fact \"peers\": %s covers the protected address %s",
+					    prefix_format(&facts->peers[i], peer), addr_format(&protect->addr, host));
+		}
+	}
+	return 0;
 }

@@ -3,34 +3,143 @@
 #include <linux/netfilter.h>
 #include <nftables/libnftables.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../cni/cleanup.h"
+#include "conntrack.h"
+#include "groups.h"
 #include "nfquery.h"
 #include "nftrun.h"
+#include "pairs.h"
 #include "render.h"
 #include "templates.h"
 
-/* The template replaces whatever is there: "add table" makes the delete
- * safe when the table is absent, and it all is one transaction. */
-static int load_template(struct strbuf *batch, const struct netpolicy_restore *restore, struct jn_error *err)
+static bool is_plain_name(const char *s)
 {
-	strbuf_printf(batch, "add table %s\ndelete table %s\n", RENDER_TABLE, RENDER_TABLE);
-	strbuf_append(batch, netpolicy_template_inet);
-	strbuf_append(batch, "\n");
-	if (restore != NULL && restore->fn != NULL && restore->fn(batch, restore->ctx, err) < 0)
-		return jn_error_wrap(err, "restoring jobnet's elements");
+	return s != NULL && names_is_valid_id(s);
+}
+
+int netpolicy_validate_job(const struct netpolicy_job *job, struct jn_error *err)
+{
+	if (!is_plain_name(job->container_id) || !is_plain_name(job->network))
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "container ID or network name unfit for nftables");
+	if (!names_is_plain_ifname(job->host_veth) || !names_is_valid_ifname(job->ifname))
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "interface name unfit for nftables");
+	if (job->group == NULL || (job->group[0] != '\0' && !is_plain_name(job->group)))
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "group name unfit for nftables");
+	for (size_t i = 0; i < job->route_count; i++)
+		if (!is_plain_name(job->routes[i]))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "route \"%.32s\" unfit for nftables",
+					    job->routes[i]);
+	for (size_t i = 0; i < job->addr_count; i++)
+		if (job->addrs[i].addr.family != AF_INET && job->addrs[i].addr.family != AF_INET6)
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "job address %zu has no family", i);
+	for (size_t i = 0; i < job->peer_count; i++)
+		if (!prefix_is_network(&job->peers[i]))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "peer %zu has host bits set", i);
 	return 0;
 }
 
-/* Whether the live table is the one this binary's template makes. */
-int netpolicy_table_is_current(bool *current, struct jn_error *err)
+int netpolicy_validate_network(const struct netpolicy_network *net, struct jn_error *err)
 {
+	if (!is_plain_name(net->name) || !names_is_plain_ifname(net->bridge))
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "network or bridge name unfit for nftables");
+	for (size_t i = 0; i < net->subnet_count; i++)
+		if (!prefix_is_network(&net->subnets[i]))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "subnet %zu has host bits set", i);
+	for (size_t i = 0; i < net->protect_count; i++)
+		if (!prefix_is_network(&net->protect[i]))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "protect entry %zu has host bits set", i);
+	return 0;
+}
+
+int netpolicy_tables_are_current(bool *current, struct jn_error *err)
+{
+	static const uint8_t families[] = { NFPROTO_INET, NFPROTO_BRIDGE };
 	char comment[128];
 	bool exists;
 
-	if (nfquery_table(NFPROTO_INET, "jobnet", &exists, comment, sizeof(comment), err) < 0)
+	*current = true;
+	for (size_t i = 0; i < 2; i++) {
+		if (nfquery_table(families[i], "jobnet", &exists, comment, sizeof(comment), err) < 0)
+			return -1;
+		*current = *current && exists && strcmp(comment, NETPOLICY_RULESET_ID) == 0;
+	}
+	return 0;
+}
+
+/* Adding and deleting first makes the delete safe when a table is absent:
+ * whatever was there is replaced, in the same transaction. */
+static void load_templates(struct strbuf *batch)
+{
+	strbuf_printf(batch, "add table %s\ndelete table %s\nadd table %s\ndelete table %s\n", RENDER_INET, RENDER_INET,
+		      RENDER_BRIDGE, RENDER_BRIDGE);
+	strbuf_append(batch, netpolicy_template_inet);
+	strbuf_append(batch, "\n");
+	strbuf_append(batch, netpolicy_template_bridge);
+	strbuf_append(batch, "\n");
+}
+
+struct batch_pairs {
+	struct strbuf *batch;
+	enum render_op op;
+};
+
+static void add_pair(const struct jn_addr *src, const struct jn_addr *dst, const char *comment, void *ctx)
+{
+	struct batch_pairs *bp = ctx;
+
+	render_pair(bp->batch, bp->op, src, dst, comment);
+}
+
+struct rebuild {
+	struct strbuf *batch;
+	int groups_fd;
+	bool pairs_pass;
+};
+
+static int rebuild_network(void *ctx, const struct netpolicy_network *net, struct jn_error *err)
+{
+	struct rebuild *r = ctx;
+
+	if (r->pairs_pass)
+		return 0;
+	if (netpolicy_validate_network(net, err) < 0)
 		return -1;
-	*current = exists && strcmp(comment, NETPOLICY_RULESET_ID) == 0;
+	render_network(r->batch, RENDER_ADD, net);
+	return 0;
+}
+
+/* First pass: elements and the index; second: the pairs, each once from
+ * its source, now that the index lists every job. */
+static int rebuild_job(void *ctx, const struct netpolicy_job *job, struct jn_error *err)
+{
+	struct rebuild *r = ctx;
+	struct batch_pairs bp = { .batch = r->batch, .op = RENDER_ADD };
+
+	if (netpolicy_validate_job(job, err) < 0)
+		return -1;
+	if (r->pairs_pass)
+		return pairs_each(r->groups_fd, job, false, add_pair, &bp, err);
+	render_job(r->batch, RENDER_ADD, job);
+	return groups_add(r->groups_fd, job, err);
+}
+
+static int rebuild(int groups_fd, const struct netpolicy_restore *restore, struct strbuf *batch, struct jn_error *err)
+{
+	struct rebuild r = { .batch = batch, .groups_fd = groups_fd };
+	struct netpolicy_visitor visitor = { .network = rebuild_network, .job = rebuild_job, .ctx = &r };
+
+	if (groups_clear(groups_fd, err) < 0)
+		return -1;
+	load_templates(batch);
+	if (restore == NULL || restore->each == NULL)
+		return 0;
+	if (restore->each(restore->ctx, &visitor, err) < 0)
+		return jn_error_wrap(err, "restoring jobnet's elements");
+	r.pairs_pass = true;
+	if (restore->each(restore->ctx, &visitor, err) < 0)
+		return jn_error_wrap(err, "restoring jobnet's pairs");
 	return 0;
 }
 
@@ -41,50 +150,86 @@ static int run_batch(struct strbuf *batch, struct jn_error *err)
 	return nftrun(strbuf_text(batch), NULL, err);
 }
 
-int netpolicy_attach(const struct netpolicy_network *net, const struct netpolicy_job *job,
+static int attach_batch(int fd, const struct netpolicy_network *net, const struct netpolicy_network *old_net,
+			const struct netpolicy_job *job, const struct netpolicy_restore *restore, struct strbuf *batch,
+			struct jn_error *err)
+{
+	struct batch_pairs bp = { .batch = batch, .op = RENDER_ADD };
+	bool current;
+
+	if (netpolicy_tables_are_current(&current, err) < 0)
+		return -1;
+	if (!current && rebuild(fd, restore, batch, err) < 0)
+		return -1;
+	if (old_net != NULL)
+		render_network(batch, RENDER_DELETE, old_net);
+	render_network(batch, RENDER_ADD, net);
+	if (job == NULL)
+		return 0;
+	render_job(batch, RENDER_ADD, job);
+	return pairs_each(fd, job, true, add_pair, &bp, err);
+}
+
+int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net,
+		     const struct netpolicy_network *old_net, const struct netpolicy_job *job,
 		     const struct netpolicy_restore *restore, struct jn_error *err)
 {
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
-	bool current;
+	cleanup_close int fd = -1;
 
-	if (render_validate_network(net, err) < 0 || (job != NULL && render_validate_job(job, err) < 0))
+	if (netpolicy_validate_network(net, err) < 0 || (old_net && netpolicy_validate_network(old_net, err) < 0) ||
+	    (job != NULL && netpolicy_validate_job(job, err) < 0))
 		return -1;
-	if (netpolicy_table_is_current(&current, err) < 0)
+	if (groups_open(policy_dir, true, &fd, err) < 0 ||
+	    attach_batch(fd, net, old_net, job, restore, &batch, err) < 0 || run_batch(&batch, err) < 0)
 		return -1;
-	if (!current && load_template(&batch, restore, err) < 0)
-		return -1;
-	render_network(&batch, RENDER_ADD, net);
-	if (job != NULL)
-		render_job(&batch, RENDER_ADD, job);
-	return run_batch(&batch, err);
+	/* The index follows the elements: a crash between the two leaves a job
+	 * that others do not pair with, which fails closed. */
+	return job != NULL ? groups_add(fd, job, err) : 0;
 }
 
-int netpolicy_detach(const struct netpolicy_job *job, struct jn_error *err)
+int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err)
 {
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
+	struct batch_pairs bp = { .batch = &batch, .op = RENDER_DELETE };
+	cleanup_close int fd = -1;
+	struct jn_addr addrs[2];
+	size_t forgotten;
 	bool current;
 
-	if (render_validate_job(job, err) < 0 || netpolicy_table_is_current(&current, err) < 0)
+	if (netpolicy_validate_job(job, err) < 0 || groups_open(policy_dir, false, &fd, err) < 0 ||
+	    netpolicy_tables_are_current(&current, err) < 0)
 		return -1;
-	/* Without jobnet's table there is nothing of the job to remove. */
-	if (!current)
-		return 0;
-	render_job(&batch, RENDER_DELETE, job);
-	return run_batch(&batch, err);
+	/* Without jobnet's tables there is no element of the job to remove. */
+	if (current) {
+		render_job(&batch, RENDER_DELETE, job);
+		if (pairs_each(fd, job, true, add_pair, &bp, err) < 0 || run_batch(&batch, err) < 0)
+			return -1;
+	}
+	if (groups_remove(fd, job, err) < 0)
+		return -1;
+	for (size_t i = 0; i < job->addr_count; i++)
+		addrs[i] = job->addrs[i].addr;
+	return conntrack_forget(addrs, job->addr_count, &forgotten, err);
 }
 
-int netpolicy_check(const struct netpolicy_network *net, const struct netpolicy_job *job, struct jn_error *err)
+int netpolicy_check(const char *policy_dir, const struct netpolicy_network *net, const struct netpolicy_job *job,
+		    struct jn_error *err)
 {
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
+	struct batch_pairs bp = { .batch = &batch, .op = RENDER_GET };
+	cleanup_close int fd = -1;
 	bool current;
 
-	if (render_validate_network(net, err) < 0 || render_validate_job(job, err) < 0 ||
-	    netpolicy_table_is_current(&current, err) < 0)
+	if (netpolicy_validate_network(net, err) < 0 || netpolicy_validate_job(job, err) < 0 ||
+	    groups_open(policy_dir, false, &fd, err) < 0 || netpolicy_tables_are_current(&current, err) < 0)
 		return -1;
 	if (!current)
-		return jn_error_set(err, JN_ERR_CHECK_FAILED, "nftables table %s is missing or outdated", RENDER_TABLE);
+		return jn_error_set(err, JN_ERR_CHECK_FAILED, "jobnet's nftables tables are missing or outdated");
 	render_network(&batch, RENDER_GET, net);
 	render_job(&batch, RENDER_GET, job);
+	if (pairs_each(fd, job, false, add_pair, &bp, err) < 0)
+		return -1;
 	if (run_batch(&batch, err) < 0) {
 		err->code = JN_ERR_CHECK_FAILED;
 		return jn_error_wrap(err, "an nftables element of the attachment is missing");
@@ -92,11 +237,12 @@ int netpolicy_check(const struct netpolicy_network *net, const struct netpolicy_
 	return 0;
 }
 
-int netpolicy_repair(const struct netpolicy_restore *restore, struct jn_error *err)
+int netpolicy_repair(const char *policy_dir, const struct netpolicy_restore *restore, struct jn_error *err)
 {
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
+	cleanup_close int fd = -1;
 
-	if (load_template(&batch, restore, err) < 0)
+	if (groups_open(policy_dir, true, &fd, err) < 0 || rebuild(fd, restore, &batch, err) < 0)
 		return -1;
 	return run_batch(&batch, err);
 }
@@ -104,6 +250,7 @@ int netpolicy_repair(const struct netpolicy_restore *restore, struct jn_error *e
 int netpolicy_probe(struct jn_error *err)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
 	int rc;
 
 	if (ctx == NULL || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
@@ -111,22 +258,14 @@ int netpolicy_probe(struct jn_error *err)
 			nft_ctx_free(ctx);
 		return jn_error_set(err, JN_ERR_NOT_AVAILABLE, "cannot create an nftables context");
 	}
+	strbuf_append(&batch, netpolicy_template_inet);
+	strbuf_append(&batch, netpolicy_template_bridge);
 	/* A dry run still asks the kernel, so a kernel without nf_tables fails. */
 	nft_ctx_set_dry_run(ctx, true);
-	rc = nft_run_cmd_from_buffer(ctx, netpolicy_template_inet);
+	rc = strbuf_failed(&batch) ? -1 : nft_run_cmd_from_buffer(ctx, strbuf_text(&batch));
 	if (rc != 0)
 		jn_error_set(err, JN_ERR_NOT_AVAILABLE, "the kernel does not take jobnet's nftables ruleset: %.200s",
 			     nft_ctx_get_error_buffer(ctx));
 	nft_ctx_free(ctx);
 	return rc == 0 ? 0 : -1;
-}
-
-void netpolicy_render_network(struct strbuf *sb, const struct netpolicy_network *net)
-{
-	render_network(sb, RENDER_ADD, net);
-}
-
-void netpolicy_render_job(struct strbuf *sb, const struct netpolicy_job *job)
-{
-	render_job(sb, RENDER_ADD, job);
 }

@@ -1,7 +1,11 @@
 /* jobnet's isolation policy and its nftables programming: the only code
- * that talks to nftables. The ruleset is the template in nft-templates/;
- * networks and jobs are set elements added and removed in one transaction
- * per ADD or DEL. Callers hold the node-wide policy lock.
+ * that talks to nftables and conntrack.
+ *
+ * The ruleset is nft-templates/ (tables `inet jobnet` and `bridge jobnet`);
+ * networks and jobs are set elements, added and removed in one transaction
+ * per ADD or DEL. Who may talk to whom is spelled out as "talk" pairs of
+ * addresses, derived from groups and routes through a small index kept under
+ * policy_dir. Callers hold the node-wide policy lock for every call.
  */
 #ifndef JOBNET_NETPOLICY_H
 #define JOBNET_NETPOLICY_H
@@ -12,6 +16,8 @@
 
 #include "../cni/addr.h"
 #include "../cni/error.h"
+#include "../cni/names.h"
+#include "../cni/service.h"
 #include "../cni/strbuf.h"
 
 struct netpolicy_network {
@@ -20,6 +26,10 @@ struct netpolicy_network {
 	struct jn_prefix subnets[2];
 	size_t subnet_count;
 	bool masquerade;
+	const struct jn_prefix *protect;
+	size_t protect_count;
+	const struct jn_service *services; /* hostServices.allow */
+	size_t service_count;
 };
 
 struct netpolicy_job {
@@ -30,40 +40,55 @@ struct netpolicy_job {
 	uint8_t mac[6];
 	struct jn_prefix addrs[2];
 	size_t addr_count;
+	const char *group; /* "" when none */
+	bool router;
+	const char (*routes)[JN_ID_MAX + 1];
+	size_t route_count;
+	const struct jn_prefix *peers;
+	size_t peer_count;
 };
 
-/* Fills batch with the elements of every network and job already recorded,
- * so a table rebuilt from the template gets them back. */
-typedef int (*netpolicy_restore_fn)(struct strbuf *batch, void *ctx, struct jn_error *err);
-
-struct netpolicy_restore {
-	netpolicy_restore_fn fn;
+/* netpolicy calls these for every recorded network and job when it rebuilds
+ * the table or its index. */
+struct netpolicy_visitor {
+	int (*network)(void *ctx, const struct netpolicy_network *net, struct jn_error *err);
+	int (*job)(void *ctx, const struct netpolicy_job *job, struct jn_error *err);
 	void *ctx;
 };
 
-/* Add the network's and the job's elements in one transaction; first
- * (re)build the table from the template, with every recorded element,
- * when it is missing or made by another version. */
-int netpolicy_attach(const struct netpolicy_network *net, const struct netpolicy_job *job,
+struct netpolicy_restore {
+	/* Visit every recorded network, then every finished bridged job. */
+	int (*each)(void *ctx, const struct netpolicy_visitor *visitor, struct jn_error *err);
+	void *ctx;
+};
+
+/* Add the network's and the job's elements, the job's talk pairs and its
+ * index entries, in one transaction. When the tables are missing or from
+ * another version, rebuild them first (from restore). old_net, when not
+ * NULL, is what the network looked like before: its elements go. */
+int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net,
+		     const struct netpolicy_network *old_net, const struct netpolicy_job *job,
 		     const struct netpolicy_restore *restore, struct jn_error *err);
 
-/* Remove the job's elements in one transaction; absent ones are fine. */
-int netpolicy_detach(const struct netpolicy_job *job, struct jn_error *err);
+/* Remove the job's elements and talk pairs in one transaction (absent ones
+ * are fine), its index entries, and the conntrack entries of its addresses. */
+int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err);
 
 /* Error 108 naming the first of the job's elements that is missing. */
-int netpolicy_check(const struct netpolicy_network *net, const struct netpolicy_job *job, struct jn_error *err);
+int netpolicy_check(const char *policy_dir, const struct netpolicy_network *net, const struct netpolicy_job *job,
+		    struct jn_error *err);
 
-/* Rebuild the table from the template and the restore callback. */
-int netpolicy_repair(const struct netpolicy_restore *restore, struct jn_error *err);
+/* Rebuild both tables and the index from restore, in one transaction. */
+int netpolicy_repair(const char *policy_dir, const struct netpolicy_restore *restore, struct jn_error *err);
 
-/* Whether jobnet's table exists and was made by this version's template. */
-int netpolicy_table_is_current(bool *current, struct jn_error *err);
+/* Whether both tables exist and were made by this version's templates. */
+int netpolicy_tables_are_current(bool *current, struct jn_error *err);
 
-/* Whether the kernel takes the ruleset (STATUS): a dry run of the template. */
+/* Whether the kernel takes the ruleset (STATUS): a dry run of the templates. */
 int netpolicy_probe(struct jn_error *err);
 
-/* Element text for the restore callback. */
-void netpolicy_render_network(struct strbuf *sb, const struct netpolicy_network *net);
-void netpolicy_render_job(struct strbuf *sb, const struct netpolicy_job *job);
+/* Validate what would be printed into nftables text; error 7 names it. */
+int netpolicy_validate_job(const struct netpolicy_job *job, struct jn_error *err);
+int netpolicy_validate_network(const struct netpolicy_network *net, struct jn_error *err);
 
 #endif

@@ -8,4 +8,11 @@ netpolicy_template_inet:
 	.byte 0
 	.size netpolicy_template_inet, . - netpolicy_template_inet
 
+	.global netpolicy_template_bridge
+	.type netpolicy_template_bridge, @object
+netpolicy_template_bridge:
+	.incbin "nft-templates/jobnet-bridge.nft"
+	.byte 0
+	.size netpolicy_template_bridge, . - netpolicy_template_bridge
+
 	.section .note.GNU-stack, "", @progbits

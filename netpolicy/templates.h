@@ -3,9 +3,11 @@
 #define JOBNET_TEMPLATES_H
 
 extern const char netpolicy_template_inet[];
+extern const char netpolicy_template_bridge[];
 
-/* The table comment each template carries; a live table with another
- * comment was made by another jobnet version and is rebuilt. */
-#define NETPOLICY_RULESET_ID "jobnet ruleset 1"
+/* The comment both tables carry; a live table with another comment was
+ * made by another jobnet version and is rebuilt. A unit test checks that
+ * the templates say the same. */
+#define NETPOLICY_RULESET_ID "jobnet ruleset 2"
 
 #endif

@@ -3,9 +3,13 @@ must leave nothing behind, parallel ADDs and traffic through the masquerade."""
 
 import json
 import os
+import re
 
 from jn import expect, expect_eq, icmp_probe, in_parallel, tcp_probe, test, udp_probe, wait_for
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RULESET_ID = re.search(r'comment "(jobnet ruleset [^"]+)"',
+                       open(os.path.join(ROOT, "nft-templates", "jobnet-inet.nft")).read()).group(1)
 OUTSIDE_NODE = "203.0.113.1"
 OUTSIDE_PEER = "203.0.113.2"
 
@@ -51,9 +55,10 @@ def dual_stack_attachment_is_complete(env):
     expect_eq([(x["gateway"], x["dev"]) for x in routes], [("10.77.0.1", "eth0")], "IPv4 default route")
     routes6 = job.ip_json("-6", "route", "show", "default")
     expect_eq([x["gateway"] for x in routes6], ["fd77::1"], "IPv6 default route")
-    # Usable at once: no wait for duplicate address detection.
-    expect_eq(icmp_probe(job, "fd77::1")[0], "reached", "ping of the IPv6 gateway right after ADD")
-    expect_eq(icmp_probe(job, "10.77.0.1")[0], "reached", "ping of the IPv4 gateway")
+    # Usable at once: no wait for duplicate address detection (the node may
+    # reach a job; a job may not open connections to the node).
+    expect_eq(icmp_probe(node.ns, "fd77::2")[0], "reached", "the node pings the job's IPv6 address right after ADD")
+    expect_eq(icmp_probe(node.ns, "10.77.0.2")[0], "reached", "the node pings the job's IPv4 address")
     bridge = node.ns.ip_json("link", "show", "dev", "jobnet0")[0]
     expect_eq(bridge["linkinfo"]["info_kind"] if "linkinfo" in bridge else "bridge", "bridge", "bridge kind")
     expect_eq(sorted(node.ns.addresses("jobnet0"))[:2], ["10.77.0.1/24", "fd77::1/64"], "gateway addresses")
@@ -77,7 +82,7 @@ def ipv4_only_and_ipv6_only(env):
     r = node.plugin.run(node, "ADD", conf6, cid="v6", ifname="eth0", netns=job6.path).expect_ok()
     expect_eq([ip["address"] for ip in r.json["ips"]], ["fd78::2/64"], "IPv6-only result")
     expect_eq([a for a in job6.addresses("eth0") if not a.startswith("fe80")], ["fd78::2/64"], "IPv6-only address")
-    expect_eq(icmp_probe(job6, "fd78::1")[0], "reached", "IPv6-only job reaches its gateway")
+    expect_eq(icmp_probe(node.ns, "fd78::2")[0], "reached", "the node reaches the IPv6-only job")
     node.plugin.run(node, "DEL", conf6, cid="v6", ifname="eth0").expect_ok()
     node.delete("v4").expect_ok()
     node.expect_clean("v4")
@@ -158,16 +163,18 @@ def failed_adds_leave_nothing(env):
     expect(not node.ns.link_exists("jobnet0"), "the bridge a failed ADD created is still there")
     # 106: nftables refuses (a table of that name with sets of the wrong type).
     node.nft("-f", "-", check=True) if False else None
-    node.ns.run("nft", "-f", "-", input="""table inet jobnet {
-        comment "jobnet ruleset 1"
+    node.ns.run("nft", "-f", "-", input="""table bridge jobnet { comment "%s"; }
+    table inet jobnet {
+        comment "%s"
         set bridges { type ifname; }
         set subnets4 { type ipv4_addr; flags interval; }
         set masq_subnets4 { type ipv4_addr; flags interval; }
         set job_ports { type ifname; }
         set job_addrs4 { type ipv6_addr; }
-    }""")
+    }""" % (RULESET_ID, RULESET_ID))
     node.add(job, "c1").expect_error(106, "nftables")
     node.nft("delete", "table", "inet", "jobnet")
+    node.nft("delete", "table", "bridge", "jobnet")
     for what, links in [("links", [l["ifname"] for l in node.ns.ip_json("link", "show")])]:
         expect(not any(n.startswith("jn") for n in links), "a veth survived a failed ADD: %s" % links)
     expect(not job.link_exists("eth0"), "eth0 survived a failed ADD")
@@ -321,7 +328,8 @@ def parallel_adds_get_distinct_addresses(env):
     expect_eq(len(set(v6)), 32, "distinct IPv6 addresses")
     expect_eq(len(node.nft_set("job_addrs4")), 32, "job_addrs4 elements")
     for i in (0, 17, 31):
-        expect_eq(icmp_probe(jobs[i], "10.80.0.1")[0], "reached", "job %d reaches its gateway" % i)
+        addr = results[i].json["ips"][0]["address"].split("/")[0]
+        expect_eq(icmp_probe(node.ns, addr)[0], "reached", "the node reaches job %d" % i)
     dels = in_parallel(lambda i: node.delete("p%d" % i, conf=conf), 32)
     for r in dels:
         r.expect_ok()

@@ -15,6 +15,7 @@ import os
 import selectors
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -277,6 +278,20 @@ def _element_key(e):
     return str(e)
 
 
+IP_PKTINFO = 8
+
+
+def _reply_pktinfo(ancillary):
+    """Ancillary data that makes a reply leave from the address asked."""
+    for level, kind, data in ancillary:
+        if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(data) >= 12:
+            # struct in_pktinfo {ifindex; spec_dst; addr}: send from addr.
+            return [(level, kind, struct.pack("=i4s4s", 0, data[8:12], b"\0" * 4))]
+        if level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO and len(data) >= 20:
+            return [(level, kind, data[:16] + struct.pack("=i", 0))]
+    return []
+
+
 class Listener:
     """TCP and UDP services inside namespaces, served by one thread."""
 
@@ -307,18 +322,41 @@ class Listener:
             s = socket.socket(fam, socket.SOCK_DGRAM)
         if fam == socket.AF_INET6:
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        # Answer from the address that was asked, as a multihomed DNS server
+        # must: a wildcard socket would reply from the route's address.
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+        else:
+            s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
         s.bind((addr, port))
         s.setblocking(False)
         self.socks.append(s)
         self.sel.register(s, selectors.EVENT_READ, ("udp", None))
         return s
 
+    def sink(self, ns, addr, port):
+        """A UDP socket that only records what arrives: list of (peer, data)."""
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        with entered(ns.path):
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, port))
+        s.setblocking(False)
+        received = []
+        self.socks.append(s)
+        self.sel.register(s, selectors.EVENT_READ, ("sink", received))
+        return received
+
     def _serve(self):
         while not self.stop:
             for key, _ in self.sel.select(timeout=0.1):
                 kind, banner = key.data
                 try:
-                    if kind == "tcp":
+                    if kind == "sink":
+                        data, peer = key.fileobj.recvfrom(2048)
+                        banner.append((peer[0], data))
+                    elif kind == "tcp":
                         conn, peer = key.fileobj.accept()
                         conn.settimeout(1)
                         try:
@@ -326,8 +364,10 @@ class Listener:
                         finally:
                             conn.close()
                     else:
-                        data, peer = key.fileobj.recvfrom(2048)
-                        key.fileobj.sendto(b"echo:" + ("%s:" % peer[0]).encode() + data, peer)
+                        sock = key.fileobj
+                        data, anc, _, peer = sock.recvmsg(2048, 256)
+                        reply = b"echo:" + ("%s:" % peer[0]).encode() + data
+                        sock.sendmsg([reply], _reply_pktinfo(anc), 0, peer)
                 except OSError:
                     pass
 
@@ -393,10 +433,57 @@ def udp_probe(ns, addr, port, timeout=0.6):
         s.close()
 
 
+def _checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+_icmp_ids = itertools.count(0x4A00)
+
+
 def icmp_probe(ns, addr, timeout=0.6):
-    fam = "-6" if ":" in addr else "-4"
-    proc = ns.run("ping", fam, "-c", "1", "-W", str(timeout), "-n", addr, check=False)
-    return ("reached", None) if proc.returncode == 0 else ("timeout", None)
+    """An echo request from inside ns; 'reached' when the reply comes back."""
+    v6 = ":" in addr
+    ident = next(_icmp_ids) & 0xFFFF
+    with entered(ns.path):
+        s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_RAW,
+                          socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
+    try:
+        kind, reply = (128, 129) if v6 else (8, 0)
+        body = struct.pack("!BBHHH", kind, 0, 0, ident, 1) + b"jobnet-probe"
+        if not v6:  # the kernel checksums ICMPv6 on raw sockets itself
+            body = body[:2] + struct.pack("!H", _checksum(body)) + body[4:]
+        s.sendto(body, (addr, 0))
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            s.settimeout(max(0.01, deadline - time.time()))
+            try:
+                data, peer = s.recvfrom(2048)
+            except (socket.timeout, TimeoutError):
+                break
+            icmp = data if v6 else data[(data[0] & 0x0F) * 4:]
+            if len(icmp) >= 8 and icmp[0] == reply and struct.unpack("!H", icmp[4:6])[0] == ident:
+                return ("reached", peer[0])
+        return ("timeout", None)
+    except OSError as e:
+        return ("error:%s" % e.strerror, None)
+    finally:
+        s.close()
+
+
+def run_probes(probes, workers=32):
+    """Run (fn, args...) probes in parallel; the outcomes in order.
+
+    A probe expected to get through may lose its first packet to address
+    resolution; callers retry those that disagree, once, sequentially."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(p[0], *p[1:]) for p in probes]
+        return [f.result()[0] for f in futures]
 
 
 class Env:

@@ -1,0 +1,126 @@
+"""Rule 6: a job sends only with its own addresses and MAC. Forged frames
+(IP source, MAC source, ARP, neighbour advertisement) are sent from inside
+a job and must not arrive or poison the node; the same frames with the
+job's own identity (or with jobnet's bridge rules flushed) get through, so
+each test can fail."""
+
+import time
+
+import frames
+import jn
+from jn import expect, expect_eq, test
+from topology import OUTSIDE_PEER4, OUTSIDE_PEER6, Topology
+
+SINK_PORT = 9999
+
+TWO_JOBS = [("a1", "neta", {"group": "A"}), ("a2", "neta", {"group": "A"})]
+
+
+def gateway_mac(topo):
+    return topo.ns.ip_json("link", "show", "dev", "jobnet0")[0]["address"]
+
+
+def arrived(sink, marker, wait=0.5):
+    time.sleep(wait)
+    return [peer for peer, data in sink if marker in data]
+
+
+def neighbour_mac(topo, addr):
+    entries = topo.ns.ip_json("neigh", "show", addr, "dev", "jobnet0")
+    return entries[0].get("lladdr") if entries else None
+
+
+def flush_bridge_rules(topo):
+    topo.node.nft("flush", "chain", "bridge", "jobnet", "prerouting")
+
+
+@test
+def forged_ip_sources_are_dropped(env):
+    topo = Topology(env, jobs=TWO_JOBS)
+    a1, a2 = topo.jobs["a1"], topo.jobs["a2"]
+    sink4 = env.listener.sink(topo.outside, OUTSIDE_PEER4, SINK_PORT)
+    sink6 = env.listener.sink(topo.outside, OUTSIDE_PEER6, SINK_PORT)
+    gw = gateway_mac(topo)
+    for src, tag in ((a2.addr[4], b"forged4"), ("192.0.2.66", b"bogon4"), (a1.addr[4], b"honest4")):
+        frames.send(a1.ns, "eth0", frames.ethernet(gw, a1.mac, frames.ETH_P_IP,
+                                                    frames.ipv4_udp(src, OUTSIDE_PEER4, 4000, SINK_PORT, tag)))
+    for src, tag in ((a2.addr[6], b"forged6"), ("fd61::99", b"bogon6"), (a1.addr[6], b"honest6")):
+        frames.send(a1.ns, "eth0", frames.ethernet(gw, a1.mac, frames.ETH_P_IPV6,
+                                                    frames.ipv6_udp(src, OUTSIDE_PEER6, 4000, SINK_PORT, tag)))
+    expect(arrived(sink4, b"honest4"), "the honest IPv4 datagram did not arrive: the test is broken")
+    expect(arrived(sink6, b"honest6", 0), "the honest IPv6 datagram did not arrive: the test is broken")
+    for tag in (b"forged4", b"bogon4"):
+        expect_eq(arrived(sink4, tag, 0), [], "datagrams with a forged IPv4 source (%s)" % tag.decode())
+    for tag in (b"forged6", b"bogon6"):
+        expect_eq(arrived(sink6, tag, 0), [], "datagrams with a forged IPv6 source (%s)" % tag.decode())
+    flush_bridge_rules(topo)
+    frames.send(a1.ns, "eth0", frames.ethernet(gw, a1.mac, frames.ETH_P_IP,
+                                                frames.ipv4_udp(a2.addr[4], OUTSIDE_PEER4, 4000, SINK_PORT, b"late")))
+    expect(arrived(sink4, b"late"), "without the bridge rules the forgery should pass: the test cannot fail")
+
+
+@test
+def a_forged_mac_source_is_dropped(env):
+    topo = Topology(env, jobs=TWO_JOBS)
+    a1 = topo.jobs["a1"]
+    sink = env.listener.sink(topo.outside, OUTSIDE_PEER4, SINK_PORT)
+    gw = gateway_mac(topo)
+    other = "02:00:00:be:ef:01"
+    frames.send(a1.ns, "eth0", frames.ethernet(gw, other, frames.ETH_P_IP,
+                                                frames.ipv4_udp(a1.addr[4], OUTSIDE_PEER4, 4000, SINK_PORT, b"forged")))
+    frames.send(a1.ns, "eth0", frames.ethernet(gw, a1.mac, frames.ETH_P_IP,
+                                                frames.ipv4_udp(a1.addr[4], OUTSIDE_PEER4, 4000, SINK_PORT, b"honest")))
+    expect(arrived(sink, b"honest"), "the honest datagram did not arrive: the test is broken")
+    expect_eq(arrived(sink, b"forged", 0), [], "datagrams from a forged MAC")
+    # The job changing its own MAC cuts it off, too.
+    a1.ns.ip("link", "set", "eth0", "address", other)
+    expect_eq(jn.tcp_probe(a1.ns, OUTSIDE_PEER4, 80)[0], "timeout", "a1 with another MAC reaching the world")
+    a1.ns.ip("link", "set", "eth0", "address", a1.mac)
+    expect_eq(jn.tcp_probe(a1.ns, OUTSIDE_PEER4, 80, 1.0)[0], "reached", "a1 with its own MAC again")
+
+
+@test
+def forged_arp_does_not_poison_the_node(env):
+    topo = Topology(env, jobs=TWO_JOBS)
+    a1, a2 = topo.jobs["a1"], topo.jobs["a2"]
+    gw_mac, gw_ip = gateway_mac(topo), "10.61.0.1"
+    expect_eq(jn.icmp_probe(topo.ns, a2.addr[4])[0], "reached", "node -> a2")
+    expect_eq(neighbour_mac(topo, a2.addr[4]), a2.mac, "the node's entry for a2 before the forgery")
+    time.sleep(1.1)  # past the neighbour table's locktime, so an update would stick
+    # A gratuitous reply claiming a2's address with a1's MAC, and one with
+    # a forged sender MAC in the ARP body only.
+    garp = frames.arp_reply(a1.mac, a2.addr[4], gw_mac, a2.addr[4])
+    frames.send(a1.ns, "eth0", frames.ethernet(gw_mac, a1.mac, frames.ETH_P_ARP, garp))
+    body_only = frames.arp_reply("02:00:00:be:ef:02", a1.addr[4], gw_mac, gw_ip)
+    frames.send(a1.ns, "eth0", frames.ethernet(gw_mac, a1.mac, frames.ETH_P_ARP, body_only))
+    time.sleep(0.3)
+    expect_eq(neighbour_mac(topo, a2.addr[4]), a2.mac, "the node's entry for a2 after a1's forged ARP")
+    expect(neighbour_mac(topo, a1.addr[4]) in (None, a1.mac), "the node's entry for a1 took a forged MAC")
+    expect_eq(jn.tcp_probe(topo.ns, a2.addr[4], 5000)[0], "reached", "node -> a2 still reaches a2")
+    flush_bridge_rules(topo)
+    time.sleep(1.1)
+    frames.send(a1.ns, "eth0", frames.ethernet(gw_mac, a1.mac, frames.ETH_P_ARP, garp))
+    time.sleep(0.3)
+    expect_eq(neighbour_mac(topo, a2.addr[4]), a1.mac, "without the bridge rules the forged ARP should win")
+
+
+@test
+def forged_neighbour_advertisements_do_not_poison_the_node(env):
+    topo = Topology(env, jobs=TWO_JOBS)
+    a1, a2 = topo.jobs["a1"], topo.jobs["a2"]
+    gw_mac = gateway_mac(topo)
+    expect_eq(jn.icmp_probe(topo.ns, a2.addr[6])[0], "reached", "node -> a2 over IPv6")
+    expect_eq(neighbour_mac(topo, a2.addr[6]), a2.mac, "the node's entry for a2 before the forgery")
+    link_local = [a.split("/")[0] for a in a1.ns.addresses("eth0") if a.startswith("fe80")][0]
+    na = frames.neighbor_advert(link_local, "fd61::1", a2.addr[6], a1.mac)
+    frames.send(a1.ns, "eth0", frames.ethernet(gw_mac, a1.mac, frames.ETH_P_IPV6, na))
+    time.sleep(0.3)
+    expect_eq(neighbour_mac(topo, a2.addr[6]), a2.mac, "the node's entry for a2 after a1's forged advertisement")
+    # An advertisement of its own address is fine: IPv6 keeps working.
+    own = frames.neighbor_advert(link_local, "fd61::1", a1.addr[6], a1.mac)
+    frames.send(a1.ns, "eth0", frames.ethernet(gw_mac, a1.mac, frames.ETH_P_IPV6, own))
+    expect_eq(jn.tcp_probe(a1.ns, OUTSIDE_PEER6, 80, 1.0)[0], "reached", "a1 over IPv6 after its own advertisement")
+    flush_bridge_rules(topo)
+    frames.send(a1.ns, "eth0", frames.ethernet(gw_mac, a1.mac, frames.ETH_P_IPV6, na))
+    time.sleep(0.3)
+    expect_eq(neighbour_mac(topo, a2.addr[6]), a1.mac, "without the bridge rules the forged advertisement should win")
