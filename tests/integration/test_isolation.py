@@ -41,8 +41,9 @@ def build_matrix(topo):
                 m.expect("%s -> world %s/v%d" % (src.name, proto, fam), True, src.ns, proto, world[fam], port)
                 m.expect("%s -> metadata %s/v%d" % (src.name, proto, fam), False, src.ns, proto, metadata[fam], port)
         is_peer = NODENET_PEER + "/32" in src.peers
-        m.expect("%s -> node network peer tcp" % src.name, is_peer, src.ns, "tcp", NODENET_PEER, 80)
-        m.expect("%s -> node network other tcp" % src.name, False, src.ns, "tcp", NODENET_OTHER, 80)
+        for proto, port in (("tcp", 80), ("udp", 53), ("icmp", None)):
+            m.expect("%s -> node network peer %s" % (src.name, proto), is_peer, src.ns, proto, NODENET_PEER, port)
+            m.expect("%s -> node network other %s" % (src.name, proto), False, src.ns, proto, NODENET_OTHER, port)
         # Rule 2: no service of the node, on any of its addresses, but those allowed.
         for fam, addrs in topo.node_addresses().items():
             for addr in addrs:
@@ -102,6 +103,22 @@ def the_route_localnet_hole_stays_closed(env):
     # The test can fail: without rule 7 the packet gets through.
     topo.node.nft("flush", "chain", "inet", "jobnet", "prerouting")
     expect_eq(jn.tcp_probe(topo.outside, "127.0.0.1", 8080, 1.0)[0], "reached", "the same without rule 7")
+
+
+@test
+def a_dnat_to_a_host_address_is_still_the_host(env):
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"})])
+    a1 = topo.jobs["a1"]
+    # Another program's rule sends an address to the node's own sshd.
+    topo.ns.run("nft", "-f", "-", input="""table ip other {
+        chain prerouting {
+            type nat hook prerouting priority dstnat; policy accept;
+            ip daddr 198.18.0.1 tcp dport 22 dnat to 10.61.0.1:22
+            ip daddr 198.18.0.1 udp dport 53 dnat to 10.61.0.1:53
+        }
+    }""")
+    expect_eq(jn.tcp_probe(a1.ns, "198.18.0.1", 22, 1.0)[0], "timeout", "a1 -> node sshd through a DNAT")
+    expect_eq(jn.udp_probe(a1.ns, "198.18.0.1", 53, 1.0)[0], "reached", "a1 -> allowed udp/53 through a DNAT")
 
 
 def all_elements(node):
