@@ -50,6 +50,11 @@ json_t *attachment_to_json(const struct attachment *a)
 		      "netns", a->netns, "mode", a->mode, "decision", a->decision, "rule", a->rule, "reason", a->reason,
 		      "bridge", a->bridge, "hostVeth", a->host_veth, "mac", mac, "complete", a->complete, "created",
 		      (json_int_t)a->created, "ips", ips_to_json(a), "facts", facts_to_json(&a->facts));
+	if (j != NULL) {
+		json_object_set_new(j, "portMappings", portmap_list_to_json(a->maps, a->map_count));
+		json_object_set_new(j, "relay",
+				    json_pack("{s:i, s:I}", "pid", a->relay.pid, "start", (json_int_t)a->relay.start));
+	}
 	if (j != NULL && a->extra != NULL)
 		json_object_set(j, "extra", a->extra);
 	return j;
@@ -117,6 +122,24 @@ static int strings_from_json(const json_t *j, struct attachment *out, struct jn_
 	return 0;
 }
 
+static int maps_from_json(const json_t *j, struct attachment *out, struct jn_error *err)
+{
+	const json_t *maps = json_object_get(j, "portMappings"), *relay = json_object_get(j, "relay"), *item;
+	size_t i;
+
+	if (!json_is_array(maps) || json_array_size(maps) > JN_MAX_PORTMAPS || !json_is_object(relay) ||
+	    !json_is_integer(json_object_get(relay, "pid")) || !json_is_integer(json_object_get(relay, "start")))
+		return jn_error_set(err, JN_ERR_STATE, "fields \"portMappings\" and \"relay\" are missing or mistyped");
+	json_array_foreach (maps, i, item) {
+		if (portmap_from_json(item, &out->maps[i], err) < 0)
+			return jn_error_wrap(err, "field \"portMappings\" entry %zu", i);
+		out->map_count = i + 1;
+	}
+	out->relay.pid = (int)json_integer_value(json_object_get(relay, "pid"));
+	out->relay.start = (unsigned long long)json_integer_value(json_object_get(relay, "start"));
+	return 0;
+}
+
 int attachment_from_json(const json_t *j, struct attachment *out, struct jn_error *err)
 {
 	const char *mac;
@@ -138,6 +161,8 @@ int attachment_from_json(const json_t *j, struct attachment *out, struct jn_erro
 		return -1;
 	if (facts_from_json(json_object_get(j, "facts"), &out->facts, err) < 0)
 		return jn_error_wrap(err, "field \"facts\"");
+	if (maps_from_json(j, out, err) < 0)
+		return -1;
 	extra = json_object_get(j, "extra");
 	if (extra != NULL && !json_is_object(extra))
 		return jn_error_set(err, JN_ERR_STATE, "field \"extra\" is not an object");

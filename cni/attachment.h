@@ -14,6 +14,8 @@
 #include "error.h"
 #include "facts.h"
 #include "names.h"
+#include "portmap.h"
+#include "relay.h"
 
 #define JN_MAX_ADDRS 2
 
@@ -35,7 +37,10 @@ struct attachment {
 	size_t addr_count;
 	struct jn_prefix addrs[JN_MAX_ADDRS];
 	struct jn_addr gateways[JN_MAX_ADDRS];
-	json_t *extra; /* fields later features add (facts, port mappings); owned, may be NULL */
+	size_t map_count;
+	struct portmap maps[JN_MAX_PORTMAPS]; /* with the host ports ADD chose */
+	struct relay_handle relay; /* the loopback relay, pid 0 when none */
+	json_t *extra; /* fields a later version adds; owned, may be NULL */
 };
 
 void attachment_init(struct attachment *a);

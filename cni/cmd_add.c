@@ -13,6 +13,7 @@
 #include "ipam.h"
 #include "link.h"
 #include "log.h"
+#include "mappings.h"
 #include "mode.h"
 #include "netns.h"
 #include "netrecord.h"
@@ -31,6 +32,7 @@ struct add_undo {
 	bool gateway_added[JN_MAX_ADDRS];
 	int bridge_ifindex;
 	bool veth_created;
+	bool mappings_installed;
 	bool policy_added;
 };
 
@@ -54,6 +56,8 @@ static void add_rollback(struct add_run *run)
 	names_attachment_key(run->a.container_id, run->a.ifname, owner);
 	if (run->undo.policy_added)
 		policy_detach(state_dir, &run->a, &ignored);
+	if (run->undo.mappings_installed)
+		mappings_remove(state_dir, &run->a, &ignored);
 	if (run->undo.veth_created)
 		link_delete(run->node, run->a.host_veth, &ignored);
 	for (size_t i = 0; i < JN_MAX_ADDRS; i++) {
@@ -110,6 +114,8 @@ static void prepare_record(struct add_run *run)
 	strcpy(a->rule, run->decision.rule);
 	snprintf(a->reason, sizeof(a->reason), "%s", run->decision.reason);
 	a->facts = p->facts;
+	a->map_count = p->conf.map_count;
+	memcpy(a->maps, p->conf.maps, sizeof(a->maps));
 	strcpy(a->bridge, p->conf.bridge);
 	names_host_veth(a->network, a->container_id, a->ifname, a->host_veth);
 	names_container_mac(a->network, a->container_id, a->ifname, a->mac);
@@ -210,6 +216,11 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 		found = false;
 	if (netrecord_write(&run->net, &run->rec, err) < 0 || policy_lock(state_dir, &lock, err) < 0)
 		return -1;
+	/* Host ports are claimed under the policy lock, so two ADDs never
+	 * choose one; the relay has bound them before anything goes in. */
+	if (mappings_install(state_dir, &run->a, err) < 0)
+		return -1;
+	run->undo.mappings_installed = true;
 	/* Complete before the elements go in, both under the policy lock: a
 	 * table rebuilt by anyone now restores this job's elements too. */
 	run->a.complete = true;
@@ -252,6 +263,10 @@ static int attach_host(struct add_run *run, json_t **result, struct jn_error *er
 {
 	prepare_record(run);
 	strcpy(run->a.mode, "host");
+	if (run->a.map_count > 0)
+		log_warn("ignoring %zu port mapping(s): a host-mode job binds the node's ports itself",
+			 run->a.map_count);
+	run->a.map_count = 0;
 	run->a.bridge[0] = '\0';
 	run->a.host_veth[0] = '\0';
 	memset(run->a.mac, 0, sizeof(run->a.mac));

@@ -10,6 +10,7 @@
 #include "cniversion.h"
 #include "ipam.h"
 #include "link.h"
+#include "mappings.h"
 #include "netrecord.h"
 #include "plugin.h"
 #include "policy.h"
@@ -109,7 +110,8 @@ static int check_attachment(struct plugin *p, struct state_network *net, const s
 		return -1;
 	if (!found)
 		return jn_error_set(err, JN_ERR_CHECK_FAILED, "network record of %s is missing", p->conf.name);
-	if (check_node_side(a, &rec, err) < 0 || check_job_side(p, a, err) < 0)
+	if (check_node_side(a, &rec, err) < 0 || check_job_side(p, a, err) < 0 ||
+	    mappings_check(p->conf.state_dir, a, err) < 0)
 		return -1;
 	return policy_check(p->conf.state_dir, &rec, a, err);
 }

@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "names.h"
 #include "netns.h"
+#include "sysctl.h"
 
 static void link_putp(struct rtnl_link **l)
 {
@@ -153,8 +154,23 @@ static int create_bridge(struct nl_sock *sk, const char *name, struct jn_error *
 		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
 	rtnl_link_set_name(link, name);
 	rtnl_link_set_addr(link, mac);
-	rtnl_link_set_flags(link, IFF_UP);
+	/* Created down: DAD is turned off before the link-local address
+	 * appears (see disable_dad), then it comes up. */
 	return rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+}
+
+/* A tentative link-local address on the bridge slows neighbour discovery
+ * for its first second; the gateway must answer at once. Without IPv6 in
+ * the node there is nothing to turn off. */
+static int disable_dad(const char *name, struct jn_error *err)
+{
+	char key[64];
+	struct jn_error absent = { 0 };
+
+	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_dad", name);
+	if (sysctl_ensure(key, "0", &absent) < 0 && strstr(absent.details, "No such file") == NULL)
+		return jn_error_set(err, absent.code, "%s", absent.msg);
+	return 0;
 }
 
 int link_ensure_bridge(struct nl_sock *sk, const char *name, int *ifindex, bool *created, struct jn_error *err)
@@ -178,7 +194,9 @@ int link_ensure_bridge(struct nl_sock *sk, const char *name, int *ifindex, bool 
 	rc = rtnl_link_get_kernel(sk, 0, name, &link);
 	if (rc < 0)
 		return nl_error(err, rc, "looking up bridge \"%s\"", name);
-	return check_existing_bridge(link, name, ifindex, err);
+	if (check_existing_bridge(link, name, ifindex, err) < 0 || disable_dad(name, err) < 0)
+		return -1;
+	return link_set_up(sk, *ifindex, err);
 }
 
 /* IFLA_BRPORT_ISOLATED: an isolated port cannot exchange frames with

@@ -235,6 +235,9 @@ static int parse_runtime_config(struct netconf *conf, json_t *value, struct jn_e
 	ips = json_object_get(value, "ips");
 	if (ips != NULL && parse_request_list(conf, ips, "runtimeConfig.ips", err) < 0)
 		return -1;
+	if (json_object_get(value, "portMappings") != NULL &&
+	    portmap_parse_list(json_object_get(value, "portMappings"), conf->maps, &conf->map_count, err) < 0)
+		return -1;
 	/* Checked by facts_collect, which knows the facts. */
 	conf->facts_runtime = json_object_get(value, "jobnet");
 	conf->annotations = json_object_get(value, "io.kubernetes.cri.pod-annotations");
@@ -487,6 +490,14 @@ static int check_whole(struct netconf *conf, struct jn_error *err)
 	if (check_family(&conf->v4, "subnet", "gateway", err) < 0 ||
 	    check_family(&conf->v6, "subnet6", "gateway6", err) < 0)
 		return -1;
+	for (size_t i = 0; i < conf->map_count; i++) {
+		const struct jn_addr *ip = &conf->maps[i].host_ip;
+		if (ip->family != 0 && !netconf_family(conf, ip->family)->enabled)
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+					    "invalid \"runtimeConfig.portMappings[%zu].hostIP\": the network has no %s "
+					    "subnet",
+					    i, ip->family == AF_INET ? "IPv4" : "IPv6");
+	}
 	if (conf->v6.enabled && conf->mtu < 1280)
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
 				    "invalid \"mtu\": %u is below 1280, the IPv6 minimum, and \"subnet6\" is set",

@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "error.h"
 #include "names.h"
+#include "portmap.h"
 #include "service.h"
 
 #define JN_DEFAULT_BRIDGE "jobnet0"
@@ -54,6 +55,9 @@ struct netconf {
 	struct jn_service services[JN_MAX_SERVICES];
 	/* The fact channels (borrowed; NULL when absent): runtimeConfig.jobnet,
 	 * args.cni.jobnet and the pod annotations object. */
+	/* The portMappings capability. */
+	size_t map_count;
+	struct portmap maps[JN_MAX_PORTMAPS];
 	json_t *facts_runtime;
 	json_t *facts_args;
 	json_t *annotations;

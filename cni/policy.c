@@ -25,6 +25,8 @@ void policy_job_from_attachment(const struct attachment *a, struct netpolicy_job
 	job->route_count = a->facts.route_count;
 	job->peers = a->facts.peers;
 	job->peer_count = a->facts.peer_count;
+	job->maps = a->maps;
+	job->map_count = a->map_count;
 }
 
 void policy_network_from_record(const struct netrecord *rec, struct netpolicy_network *net)

@@ -72,6 +72,8 @@ json_t *result_bridge(const struct result_input *in)
 			      ips(in), "routes", routes(in));
 	if (r != NULL && in->dns != NULL)
 		json_object_set(r, "dns", in->dns);
+	if (r != NULL && in->a->map_count > 0)
+		json_object_set_new(r, JN_RESULT_PORTMAPS_KEY, portmap_list_to_json(in->a->maps, in->a->map_count));
 	return r;
 }
 

@@ -25,6 +25,9 @@ struct result_input {
 	json_t *dns; /* may be NULL */
 };
 
+/* The result key that lists the port mappings with the host ports chosen. */
+#define JN_RESULT_PORTMAPS_KEY "portMappings"
+
 /* A bridge attachment: bridge, host veth and the job's interface. */
 json_t *result_bridge(const struct result_input *in);
 

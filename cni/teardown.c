@@ -6,6 +6,7 @@
 #include "ipam.h"
 #include "link.h"
 #include "log.h"
+#include "mappings.h"
 #include "policy.h"
 
 static int remove_host_veth(const struct attachment *a, struct jn_error *err)
@@ -40,6 +41,8 @@ int teardown_attachment(const char *state_dir, struct state_network *net, const 
 	/* A bridge job always has an address; without one (a stand-in record
 	 * that found no reservation) no element can be left either. */
 	if (a->addr_count > 0 && policy_detach(state_dir, a, err) < 0)
+		rc = -1;
+	if (mappings_remove(state_dir, a, err) < 0)
 		rc = -1;
 	if (remove_host_veth(a, err) < 0)
 		rc = -1;

@@ -39,19 +39,47 @@ static void print_addresses(const struct attachment *a, char *out, size_t size)
 		snprintf(out, size, "-");
 }
 
-#define ROW_FORMAT "%-20.20s %-8.8s %-12.12s %-7.7s %-19.19s %-12.12s %-6.6s %-30.30s %-14.14s %s\n"
+#define ROW_FORMAT "%-20.20s %-8.8s %-12.12s %-7.7s %-19.19s %-12.12s %-6.6s %-30.30s %-14.14s %-5s %s\n"
+
+/* "tcp:8081->7000,udp:127.0.0.1:5353->53" */
+static void print_ports(const struct attachment *a, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < a->map_count && len < size; i++) {
+		const struct portmap *m = &a->maps[i];
+		char ip[JN_ADDR_STRLEN + 3] = "";
+		int n;
+		if (m->host_ip.family != 0) {
+			addr_format(&m->host_ip, ip);
+			strcat(ip, ":");
+		}
+		n = snprintf(out + len, size - len, "%s%s:%s%u->%u", i ? "," : "",
+			     m->proto == 17	     ? "udp"
+				     : m->proto == 6 ? "tcp"
+						     : "sctp",
+			     ip, m->host_port, m->container_port);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (out[0] == '\0')
+		snprintf(out, size, "-");
+}
 
 static int print_row(const struct attachment *a, void *data)
 {
 	long long now = *(long long *)data;
-	char age[32], addrs[128], mode[16];
+	char age[32], addrs[128], mode[16], ports[512];
 
 	format_age(now - a->created, age, sizeof(age));
 	print_addresses(a, addrs, sizeof(addrs));
+	print_ports(a, ports, sizeof(ports));
 	snprintf(mode, sizeof(mode), "%s%s", a->mode, a->complete ? "" : "*");
 	printf(ROW_FORMAT, a->container_id, a->ifname, a->network, mode, a->rule[0] ? a->rule : "-",
 	       a->facts.group[0] ? a->facts.group : "-", facts_role_name(a->facts.role), addrs,
-	       a->host_veth[0] ? a->host_veth : "-", age);
+	       a->host_veth[0] ? a->host_veth : "-", age, ports);
 	return 0;
 }
 
@@ -81,7 +109,7 @@ int ctl_list(int argc, char **argv, struct ctl_options *opts)
 		return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	}
 	printf(ROW_FORMAT, "CONTAINER", "IFNAME", "NETWORK", "MODE", "RULE", "GROUP", "ROLE", "ADDRESSES", "HOST-VETH",
-	       "AGE");
+	       "AGE", "PORTS");
 	rc = ctlstate_each(opts->state_dir, print_row, &now);
 	return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

@@ -1,9 +1,11 @@
 #include "conntrack.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +13,17 @@
 
 #include "../cni/cleanup.h"
 
-/* The kernel's CTA_FILTER flag for "match the tuple's source address"; not
- * in the uapi headers (libnetfilter_conntrack defines it the same way). */
+/* The kernel's CTA_FILTER flags; not in the uapi headers
+ * (libnetfilter_conntrack defines them the same way). */
 #define FILTER_IP_SRC (1u << 0)
+#define FILTER_PROTO_NUM (1u << 3)
+#define FILTER_PROTO_DST_PORT (1u << 5)
+
+struct ct_tuple {
+	struct jn_addr src, dst;
+	uint8_t proto;
+	uint16_t dport; /* host order */
+};
 
 /* The original tuple of an entry to delete, as the kernel sent it. */
 struct doomed {
@@ -23,29 +33,54 @@ struct doomed {
 	unsigned char tuple[256];
 };
 
+typedef bool (*ct_match_fn)(const struct ct_tuple *orig, const struct ct_tuple *reply, const void *ctx);
+
 struct dump {
-	const struct jn_addr *addr;
+	ct_match_fn match;
+	const void *ctx;
 	struct doomed *list;
 	size_t count, cap;
 };
 
-static bool ip_attr_is(const struct nlattr *tuple, const struct jn_addr *addr)
+static void parse_ip(const struct nlattr *ip, struct ct_tuple *t)
 {
-	const struct nlattr *ip, *a;
+	const struct nlattr *a;
 
-	mnl_attr_for_each_nested(ip, tuple)
+	mnl_attr_for_each_nested(a, ip)
 	{
-		if (mnl_attr_get_type(ip) != CTA_TUPLE_IP)
+		uint16_t type = mnl_attr_get_type(a), len = mnl_attr_get_payload_len(a);
+		struct jn_addr *to = (type == CTA_IP_V4_SRC || type == CTA_IP_V6_SRC) ? &t->src : &t->dst;
+		if ((type == CTA_IP_V4_SRC || type == CTA_IP_V4_DST) && len == 4)
+			to->family = AF_INET;
+		else if ((type == CTA_IP_V6_SRC || type == CTA_IP_V6_DST) && len == 16)
+			to->family = AF_INET6;
+		else
 			continue;
-		mnl_attr_for_each_nested(a, ip)
+		memcpy(to->bytes, mnl_attr_get_payload(a), len);
+	}
+}
+
+static void parse_tuple(const struct nlattr *tuple, struct ct_tuple *t)
+{
+	const struct nlattr *part, *a;
+
+	memset(t, 0, sizeof(*t));
+	mnl_attr_for_each_nested(part, tuple)
+	{
+		if (mnl_attr_get_type(part) == CTA_TUPLE_IP) {
+			parse_ip(part, t);
+			continue;
+		}
+		if (mnl_attr_get_type(part) != CTA_TUPLE_PROTO)
+			continue;
+		mnl_attr_for_each_nested(a, part)
 		{
-			uint16_t len = mnl_attr_get_payload_len(a);
-			if (len == (uint16_t)addr_size(addr->family) &&
-			    memcmp(mnl_attr_get_payload(a), addr->bytes, len) == 0)
-				return true;
+			if (mnl_attr_get_type(a) == CTA_PROTO_NUM && mnl_attr_get_payload_len(a) == 1)
+				t->proto = mnl_attr_get_u8(a);
+			else if (mnl_attr_get_type(a) == CTA_PROTO_DST_PORT && mnl_attr_get_payload_len(a) == 2)
+				t->dport = ntohs(mnl_attr_get_u16(a));
 		}
 	}
-	return false;
 }
 
 static int remember(struct dump *d, const struct nlattr *orig, const struct nlattr *zone)
@@ -66,16 +101,17 @@ static int remember(struct dump *d, const struct nlattr *orig, const struct nlat
 	item->len = mnl_attr_get_len(orig);
 	memcpy(item->tuple, orig, item->len);
 	item->has_zone = zone != NULL && mnl_attr_get_payload_len(zone) == 2;
-	item->zone = item->has_zone ? mnl_attr_get_u16(zone) : 0;
+	item->zone = item->has_zone ? ntohs(mnl_attr_get_u16(zone)) : 0;
 	return MNL_CB_OK;
 }
 
-/* Keep an entry only when it really names the address: a kernel that
- * ignores the dump filter must not make jobnet delete other flows. */
+/* Every entry is checked here, whatever the dump's filter said: a kernel
+ * that ignores the filter must not make jobnet delete other flows. */
 static int on_entry(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump *d = data;
 	const struct nlattr *attr, *orig = NULL, *reply = NULL, *zone = NULL;
+	struct ct_tuple o, r;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
 	{
@@ -86,9 +122,11 @@ static int on_entry(const struct nlmsghdr *nlh, void *data)
 		else if (mnl_attr_get_type(attr) == CTA_ZONE)
 			zone = attr;
 	}
-	if (orig == NULL || reply == NULL || (!ip_attr_is(orig, d->addr) && !ip_attr_is(reply, d->addr)))
+	if (orig == NULL || reply == NULL)
 		return MNL_CB_OK;
-	return remember(d, orig, zone);
+	parse_tuple(orig, &o);
+	parse_tuple(reply, &r);
+	return d->match(&o, &r, d->ctx) ? remember(d, orig, zone) : MNL_CB_OK;
 }
 
 static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags, int family, unsigned seq)
@@ -123,37 +161,70 @@ static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 	return rc < 0 ? -errno : 0;
 }
 
-/* Entries whose tuple of this direction has the address as source. */
-static int dump_direction(struct mnl_socket *nl, struct dump *d, uint16_t tuple_attr, uint16_t filter_attr)
+static unsigned next_seq(void)
+{
+	static unsigned seq;
+
+	if (seq == 0)
+		seq = (unsigned)time(NULL);
+	return ++seq;
+}
+
+/* A dump narrowed by the kernel: the source of one tuple direction. */
+static int dump_by_source(struct mnl_socket *nl, struct dump *d, const struct jn_addr *addr, uint16_t tuple_attr,
+			  uint16_t filter_attr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, d->addr->family, (unsigned)time(NULL));
+	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, addr->family, next_seq());
 	struct nlattr *tuple = mnl_attr_nest_start(nlh, tuple_attr), *ip, *filter;
 
 	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	mnl_attr_put(nlh, d->addr->family == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC,
-		     (size_t)addr_size(d->addr->family), d->addr->bytes);
+	mnl_attr_put(nlh, addr->family == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, (size_t)addr_size(addr->family),
+		     addr->bytes);
 	mnl_attr_nest_end(nlh, ip);
 	mnl_attr_nest_end(nlh, tuple);
 	filter = mnl_attr_nest_start(nlh, CTA_FILTER);
-	mnl_attr_put_u32(nlh, filter_attr, FILTER_IP_SRC); /* host order: NLA_U32 */
+	mnl_attr_put_u32(nlh, filter_attr, FILTER_IP_SRC); /* NLA_U32: host order */
 	mnl_attr_nest_end(nlh, filter);
 	return talk(nl, nlh, on_entry, d);
 }
 
-static int delete_one(struct mnl_socket *nl, int family, const struct doomed *item, unsigned seq)
+/* A dump narrowed to one protocol and original destination port. */
+static int dump_by_port(struct mnl_socket *nl, struct dump *d, int family, uint8_t proto, uint16_t port)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, family, seq);
-	const struct nlattr *orig = (const struct nlattr *)item->tuple;
-	int rc;
+	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, family, next_seq());
+	struct nlattr *tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG), *p, *filter;
 
-	mnl_attr_put(nlh, CTA_TUPLE_ORIG, mnl_attr_get_payload_len(orig), mnl_attr_get_payload(orig));
-	if (item->has_zone)
-		mnl_attr_put_u16(nlh, CTA_ZONE, htons(item->zone));
-	rc = talk(nl, nlh, NULL, NULL);
-	/* Gone already (it expired, or matched twice): that is the goal. */
-	return rc == -ENOENT ? 0 : rc;
+	p = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, proto);
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(port));
+	mnl_attr_nest_end(nlh, p);
+	mnl_attr_nest_end(nlh, tuple);
+	filter = mnl_attr_nest_start(nlh, CTA_FILTER);
+	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, FILTER_PROTO_NUM | FILTER_PROTO_DST_PORT);
+	mnl_attr_nest_end(nlh, filter);
+	return talk(nl, nlh, on_entry, d);
+}
+
+static int delete_all(struct mnl_socket *nl, int family, const struct dump *d, size_t *deleted)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		char buf[MNL_SOCKET_BUFFER_SIZE];
+		struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, family, next_seq());
+		const struct nlattr *orig = (const struct nlattr *)d->list[i].tuple;
+		int rc;
+		mnl_attr_put(nlh, CTA_TUPLE_ORIG, mnl_attr_get_payload_len(orig), mnl_attr_get_payload(orig));
+		if (d->list[i].has_zone)
+			mnl_attr_put_u16(nlh, CTA_ZONE, htons(d->list[i].zone));
+		rc = talk(nl, nlh, NULL, NULL);
+		/* Gone already (it expired, or matched twice): that is the goal. */
+		if (rc < 0 && rc != -ENOENT)
+			return rc;
+		if (rc == 0)
+			(*deleted)++;
+	}
+	return 0;
 }
 
 static void socket_closep(struct mnl_socket **nl)
@@ -162,37 +233,115 @@ static void socket_closep(struct mnl_socket **nl)
 		mnl_socket_close(*nl);
 }
 
-static int forget_one(struct mnl_socket *nl, const struct jn_addr *addr, size_t *deleted, struct jn_error *err)
+static int open_socket(struct mnl_socket **out, struct jn_error *err)
 {
-	struct dump d = { .addr = addr };
-	int rc = dump_direction(nl, &d, CTA_TUPLE_ORIG, CTA_FILTER_ORIG_FLAGS);
-
-	if (rc == 0)
-		rc = dump_direction(nl, &d, CTA_TUPLE_REPLY, CTA_FILTER_REPLY_FLAGS);
-	for (size_t i = 0; rc == 0 && i < d.count; i++) {
-		rc = delete_one(nl, addr->family, &d.list[i], (unsigned)time(NULL) + (unsigned)i + 1);
-		if (rc == 0)
-			(*deleted)++;
-	}
-	free(d.list);
-	if (rc < 0) {
-		char text[JN_ADDR_STRLEN];
-		return jn_error_errno(err, JN_ERR_KERNEL, -rc, "deleting the conntrack entries of %s",
-				      addr_format(addr, text));
-	}
+	*out = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (*out == NULL || mnl_socket_bind(*out, 0, MNL_SOCKET_AUTOPID) < 0)
+		return jn_error_errno(err, JN_ERR_KERNEL, errno, "opening a conntrack netlink socket");
 	return 0;
+}
+
+static bool names_addr(const struct ct_tuple *orig, const struct ct_tuple *reply, const void *ctx)
+{
+	const struct jn_addr *a = ctx;
+
+	return addr_equal(&orig->src, a) || addr_equal(&orig->dst, a) || addr_equal(&reply->src, a) ||
+		addr_equal(&reply->dst, a);
 }
 
 int conntrack_forget(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err)
 {
-	__attribute__((cleanup(socket_closep))) struct mnl_socket *nl =
-		mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	__attribute__((cleanup(socket_closep))) struct mnl_socket *nl = NULL;
+	char text[JN_ADDR_STRLEN];
+	int rc = 0;
 
 	*deleted = 0;
-	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return jn_error_errno(err, JN_ERR_KERNEL, errno, "opening a conntrack netlink socket");
-	for (size_t i = 0; i < count; i++)
-		if (forget_one(nl, &addrs[i], deleted, err) < 0)
-			return -1;
+	if (open_socket(&nl, err) < 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		struct dump d = { .match = names_addr, .ctx = &addrs[i] };
+		rc = dump_by_source(nl, &d, &addrs[i], CTA_TUPLE_ORIG, CTA_FILTER_ORIG_FLAGS);
+		if (rc == 0)
+			rc = dump_by_source(nl, &d, &addrs[i], CTA_TUPLE_REPLY, CTA_FILTER_REPLY_FLAGS);
+		if (rc == 0)
+			rc = delete_all(nl, addrs[i].family, &d, deleted);
+		free(d.list);
+		if (rc < 0)
+			return jn_error_errno(err, JN_ERR_KERNEL, -rc, "deleting the conntrack entries of %s",
+					      addr_format(&addrs[i], text));
+	}
+	return 0;
+}
+
+struct port_match {
+	uint8_t proto;
+	uint16_t port;
+	const struct jn_addr *dst; /* NULL: any of locals */
+	struct jn_addr locals[64];
+	size_t local_count;
+};
+
+static bool names_port(const struct ct_tuple *orig, const struct ct_tuple *reply, const void *ctx)
+{
+	const struct port_match *m = ctx;
+
+	(void)reply;
+	if (orig->proto != m->proto || orig->dport != m->port)
+		return false;
+	if (m->dst != NULL)
+		return addr_equal(&orig->dst, m->dst);
+	for (size_t i = 0; i < m->local_count; i++)
+		if (addr_equal(&orig->dst, &m->locals[i]))
+			return true;
+	return false;
+}
+
+static void node_addresses(struct port_match *m)
+{
+	struct ifaddrs *list = NULL;
+
+	if (getifaddrs(&list) < 0)
+		return;
+	for (struct ifaddrs *i = list; i != NULL && m->local_count < 64; i = i->ifa_next) {
+		struct jn_addr *a = &m->locals[m->local_count];
+		if (i->ifa_addr == NULL || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		a->family = i->ifa_addr->sa_family;
+		if (a->family == AF_INET)
+			memcpy(a->bytes, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		else
+			memcpy(a->bytes, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+		m->local_count++;
+	}
+	freeifaddrs(list);
+}
+
+int conntrack_forget_port(uint8_t proto, uint16_t port, const struct jn_addr *dst, size_t *deleted,
+			  struct jn_error *err)
+{
+	__attribute__((cleanup(socket_closep))) struct mnl_socket *nl = NULL;
+	cleanup_free struct port_match *m = calloc(1, sizeof(*m));
+	static const int families[] = { AF_INET, AF_INET6 };
+	int rc = 0;
+
+	*deleted = 0;
+	if (m == NULL)
+		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
+	*m = (struct port_match){ .proto = proto, .port = port, .dst = dst };
+	if (dst == NULL)
+		node_addresses(m);
+	if (open_socket(&nl, err) < 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < 2; i++) {
+		struct dump d = { .match = names_port, .ctx = m };
+		if (dst != NULL && dst->family != families[i])
+			continue;
+		rc = dump_by_port(nl, &d, families[i], proto, port);
+		if (rc == 0)
+			rc = delete_all(nl, families[i], &d, deleted);
+		free(d.list);
+	}
+	if (rc < 0)
+		return jn_error_errno(err, JN_ERR_KERNEL, -rc, "deleting the conntrack entries of port %u", port);
 	return 0;
 }

@@ -1,15 +1,23 @@
-/* Forgetting a job's connections (ctnetlink through libmnl), so that an
- * address handed out again inherits no flow. */
+/* Forgetting connections (ctnetlink through libmnl): a job's, so an address
+ * handed out again inherits no flow, and a mapped UDP port's, so datagrams
+ * of a flow seen before the mapping existed do not bypass it. */
 #ifndef JOBNET_CONNTRACK_H
 #define JOBNET_CONNTRACK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../cni/addr.h"
 #include "../cni/error.h"
 
 /* Delete every conntrack entry of the node's namespace whose original or
- * reply tuple has addr as source or destination. *deleted counts them. */
+ * reply tuple has one of addrs as source or destination. */
 int conntrack_forget(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err);
+
+/* Delete every entry of protocol proto whose original destination port is
+ * port and whose original destination is dst (or, with dst NULL, any
+ * address of the node). */
+int conntrack_forget_port(uint8_t proto, uint16_t port, const struct jn_addr *dst, size_t *deleted,
+			  struct jn_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 #include "netpolicy.h"
 
 #include <linux/netfilter.h>
+#include <netinet/in.h>
 #include <nftables/libnftables.h>
 #include <string.h>
 #include <unistd.h>
@@ -143,6 +144,22 @@ static int rebuild(int groups_fd, const struct netpolicy_restore *restore, struc
 	return 0;
 }
 
+/* A UDP flow seen before a mapping existed (or towards the job that held
+ * the port before) would keep bypassing the DNAT: forget those flows. */
+static int forget_udp_flows(const struct netpolicy_job *job, struct jn_error *err)
+{
+	for (size_t i = 0; i < job->map_count; i++) {
+		const struct portmap *m = &job->maps[i];
+		size_t forgotten;
+		if (m->proto != IPPROTO_UDP || portmap_is_loopback(m))
+			continue;
+		if (conntrack_forget_port(IPPROTO_UDP, m->host_port, portmap_is_any(m) ? NULL : &m->host_ip, &forgotten,
+					  err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int run_batch(struct strbuf *batch, struct jn_error *err)
 {
 	if (strbuf_failed(batch))
@@ -185,7 +202,9 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 		return -1;
 	/* The index follows the elements: a crash between the two leaves a job
 	 * that others do not pair with, which fails closed. */
-	return job != NULL ? groups_add(fd, job, err) : 0;
+	if (job == NULL)
+		return 0;
+	return groups_add(fd, job, err) < 0 ? -1 : forget_udp_flows(job, err);
 }
 
 int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err)
@@ -206,7 +225,7 @@ int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, st
 		if (pairs_each(fd, job, true, add_pair, &bp, err) < 0 || run_batch(&batch, err) < 0)
 			return -1;
 	}
-	if (groups_remove(fd, job, err) < 0)
+	if (groups_remove(fd, job, err) < 0 || forget_udp_flows(job, err) < 0)
 		return -1;
 	for (size_t i = 0; i < job->addr_count; i++)
 		addrs[i] = job->addrs[i].addr;

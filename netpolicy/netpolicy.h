@@ -17,6 +17,7 @@
 #include "../cni/addr.h"
 #include "../cni/error.h"
 #include "../cni/names.h"
+#include "../cni/portmap.h"
 #include "../cni/service.h"
 #include "../cni/strbuf.h"
 
@@ -46,6 +47,8 @@ struct netpolicy_job {
 	size_t route_count;
 	const struct jn_prefix *peers;
 	size_t peer_count;
+	const struct portmap *maps; /* loopback mappings are the relay's, not elements */
+	size_t map_count;
 };
 
 /* netpolicy calls these for every recorded network and job when it rebuilds

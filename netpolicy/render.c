@@ -28,6 +28,25 @@ static void element(struct strbuf *sb, enum render_op op, const char *table, con
 	}
 }
 
+/* A map element: the comment goes between key and value. */
+static void map_element(struct strbuf *sb, enum render_op op, const char *set, const char *key, const char *value,
+			const char *comment)
+{
+	switch (op) {
+	case RENDER_ADD:
+		strbuf_printf(sb, "add element %s %s { %s comment \"%s\" : %s }\n", RENDER_INET, set, key, comment,
+			      value);
+		break;
+	case RENDER_DELETE:
+		strbuf_printf(sb, "add element %s %s { %s : %s }\ndelete element %s %s { %s }\n", RENDER_INET, set, key,
+			      value, RENDER_INET, set, key);
+		break;
+	case RENDER_GET:
+		strbuf_printf(sb, "get element %s %s { %s }\n", RENDER_INET, set, key);
+		break;
+	}
+}
+
 static const char *family_set(const char *base, int family, char *out, size_t size)
 {
 	snprintf(out, size, "%s%s", base, family == AF_INET ? "4" : "6");
@@ -122,6 +141,38 @@ static void render_bridge_side(struct strbuf *sb, enum render_op op, const struc
 	render_port_ip6(sb, op, job, &link_local, comment);
 }
 
+static void render_map(struct strbuf *sb, enum render_op op, const struct netpolicy_job *job, const struct portmap *m,
+		       const struct jn_addr *target, const char *comment)
+{
+	char key[KEY_MAX], value[KEY_MAX], ip[JN_ADDR_STRLEN], text[JN_ADDR_STRLEN], set[32];
+	const char *proto = service_proto_name(m->proto);
+
+	(void)job;
+	snprintf(value, sizeof(value), "%s . %u", addr_format(target, text), m->container_port);
+	if (portmap_is_any(m)) {
+		snprintf(key, sizeof(key), "%s . %u", proto, m->host_port);
+		map_element(sb, op, family_set("portmap_any", target->family, set, sizeof(set)), key, value, comment);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s . %s . %u", addr_format(&m->host_ip, ip), proto, m->host_port);
+	map_element(sb, op, family_set("portmap", target->family, set, sizeof(set)), key, value, comment);
+}
+
+/* DNAT map elements for every mapping but loopback ones (the relay's). */
+static void render_maps(struct strbuf *sb, enum render_op op, const struct netpolicy_job *job, const char *comment)
+{
+	for (size_t i = 0; i < job->map_count; i++) {
+		const struct portmap *m = &job->maps[i];
+		if (portmap_is_loopback(m))
+			continue;
+		for (size_t a = 0; a < job->addr_count; a++) {
+			const struct jn_addr *target = &job->addrs[a].addr;
+			if (portmap_is_any(m) || m->host_ip.family == target->family)
+				render_map(sb, op, job, m, target, comment);
+		}
+	}
+}
+
 void render_job(struct strbuf *sb, enum render_op op, const struct netpolicy_job *job)
 {
 	char comment[COMMENT_MAX], key[KEY_MAX], text[JN_ADDR_STRLEN], set[32];
@@ -133,6 +184,8 @@ void render_job(struct strbuf *sb, enum render_op op, const struct netpolicy_job
 		const struct jn_addr *a = &job->addrs[i].addr;
 		element(sb, op, RENDER_INET, family_set("job_addrs", a->family, set, sizeof(set)), addr_format(a, text),
 			comment);
+		snprintf(key, sizeof(key), "%s . %s", text, text);
+		element(sb, op, RENDER_INET, family_set("job_self", a->family, set, sizeof(set)), key, comment);
 		for (size_t p = 0; p < job->peer_count; p++) {
 			char peer[JN_ADDR_STRLEN];
 			if (job->peers[p].addr.family != a->family)
@@ -142,6 +195,7 @@ void render_job(struct strbuf *sb, enum render_op op, const struct netpolicy_job
 				comment);
 		}
 	}
+	render_maps(sb, op, job, comment);
 	render_bridge_side(sb, op, job, comment);
 }
 

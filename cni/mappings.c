@@ -1,0 +1,135 @@
+#include "mappings.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ports.h"
+
+static void fill_sockaddr(struct sockaddr_storage *ss, socklen_t *len, const struct jn_addr *addr, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (addr->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, addr->bytes, 4);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, addr->bytes, 16);
+		*len = sizeof(*sin6);
+	}
+}
+
+static void add_listener(struct relay_listener *out, size_t *count, const struct portmap *m,
+			 const struct jn_addr *listen, const struct jn_addr *target)
+{
+	struct relay_listener *l = &out[(*count)++];
+
+	l->proto = m->proto;
+	fill_sockaddr(&l->listen, &l->listen_len, listen, m->host_port);
+	fill_sockaddr(&l->target, &l->target_len, target, m->container_port);
+}
+
+/* Loopback mappings, and the loopback half of "every address" ones. */
+static size_t plan(const struct attachment *a, struct relay_listener *out)
+{
+	struct jn_addr lo4 = { .family = AF_INET, .bytes = { 127, 0, 0, 1 } };
+	struct jn_addr lo6 = { .family = AF_INET6, .bytes = { [15] = 1 } };
+	size_t count = 0;
+
+	for (size_t i = 0; i < a->map_count && count + 2 <= JN_RELAY_MAX_LISTENERS; i++) {
+		const struct portmap *m = &a->maps[i];
+		const struct jn_prefix *v4 = attachment_addr(a, AF_INET), *v6 = attachment_addr(a, AF_INET6);
+		if (m->proto == IPPROTO_SCTP)
+			continue; /* the relay speaks TCP and UDP */
+		if (portmap_is_loopback(m)) {
+			const struct jn_prefix *target = m->host_ip.family == AF_INET ? v4 : v6;
+			if (target != NULL)
+				add_listener(out, &count, m, &m->host_ip, &target->addr);
+		} else if (portmap_is_any(m)) {
+			if (v4 != NULL)
+				add_listener(out, &count, m, &lo4, &v4->addr);
+			if (v6 != NULL)
+				add_listener(out, &count, m, &lo6, &v6->addr);
+		}
+	}
+	return count;
+}
+
+static void owner_of(const struct attachment *a, char *out, size_t size)
+{
+	snprintf(out, size, "%s:%s:%s", a->network, a->container_id, a->ifname);
+}
+
+int mappings_install(const char *state_dir, struct attachment *a, struct jn_error *err)
+{
+	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
+	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
+	size_t count;
+
+	if (a->map_count == 0)
+		return 0;
+	owner_of(a, owner, sizeof(owner));
+	if (ports_claim(state_dir, owner, a->maps, a->map_count, attachment_addr(a, AF_INET) != NULL,
+			attachment_addr(a, AF_INET6) != NULL, err) < 0)
+		return -1;
+	count = plan(a, listeners);
+	if (relay_spawn(listeners, count, &a->relay, err) < 0) {
+		ports_release(state_dir, owner, a->maps, a->map_count, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int mappings_remove(const char *state_dir, const struct attachment *a, struct jn_error *err)
+{
+	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
+	int rc = 0;
+
+	if (relay_stop(&a->relay, err) < 0)
+		rc = -1;
+	owner_of(a, owner, sizeof(owner));
+	if (ports_release(state_dir, owner, a->maps, a->map_count, err) < 0)
+		rc = -1;
+	return rc;
+}
+
+int mappings_check(const char *state_dir, const struct attachment *a, struct jn_error *err)
+{
+	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
+	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3], text[96];
+
+	owner_of(a, owner, sizeof(owner));
+	for (size_t i = 0; i < a->map_count; i++) {
+		int rc = ports_held_by(state_dir, owner, &a->maps[i], err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			portmap_describe(&a->maps[i], text, sizeof(text));
+			return jn_error_set(err, JN_ERR_CHECK_FAILED, "host port %s is no longer held by this job",
+					    text);
+		}
+	}
+	if (plan(a, listeners) > 0 && !relay_is_alive(&a->relay))
+		return jn_error_set(err, JN_ERR_CHECK_FAILED, "the loopback relay (pid %d) is not running",
+				    a->relay.pid);
+	return 0;
+}
+
+int mappings_revive(struct attachment *a, bool *revived, struct jn_error *err)
+{
+	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
+	size_t count = plan(a, listeners);
+
+	*revived = false;
+	if (count == 0 || relay_is_alive(&a->relay))
+		return 0;
+	if (relay_spawn(listeners, count, &a->relay, err) < 0)
+		return -1;
+	*revived = true;
+	return 0;
+}

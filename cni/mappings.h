@@ -1,0 +1,25 @@
+/* An attachment's port mappings outside nftables: the host ports it holds
+ * in the registry, and the relay that serves its loopback mappings. The
+ * DNAT elements themselves are netpolicy's. Callers hold the policy lock.
+ */
+#ifndef JOBNET_MAPPINGS_H
+#define JOBNET_MAPPINGS_H
+
+#include "attachment.h"
+#include "error.h"
+
+/* Claim the host ports (choosing those given as 0) and start the relay when
+ * a mapping is on 127.0.0.1, ::1 or every address. On failure nothing of it
+ * remains. */
+int mappings_install(const char *state_dir, struct attachment *a, struct jn_error *err);
+
+/* Stop the relay and release the ports; goes on past failures. */
+int mappings_remove(const char *state_dir, const struct attachment *a, struct jn_error *err);
+
+/* Error 108 when a port is no longer held or the relay is gone. */
+int mappings_check(const char *state_dir, const struct attachment *a, struct jn_error *err);
+
+/* Start the relay again if it should run and does not (repair). */
+int mappings_revive(struct attachment *a, bool *revived, struct jn_error *err);
+
+#endif

@@ -1,0 +1,240 @@
+"""Port mappings (issue 5): through a mapping from outside, from the node
+(loopback included, with route_localnet off everywhere), from jobs of the
+same and of another group, hairpin; IPv6; ephemeral ports; conflicts;
+removal; UDP conntrack; CHECK."""
+
+import json
+import os
+import re
+import socket
+import time
+
+import jn
+from jn import expect, expect_eq, test
+from topology import OUTSIDE_NODE4, OUTSIDE_NODE6, OUTSIDE_PEER4, Topology
+
+GROUPS = [("a1", "neta", {"group": "A"}), ("b1", "netb", {"group": "B"}),
+          ("r", "netb", {"role": "router", "routes": ["A"]})]
+WEB_TCP, WEB_UDP = 7000, 7001
+
+
+def add_web(topo, maps, name="web", group="A", expect_ok=True):
+    ns = topo.env.netns(name)
+    conf = dict(topo.confs["neta"], runtimeConfig={"jobnet": {"group": group}, "portMappings": maps})
+    r = topo.node.add(ns, name, conf=conf)
+    if not expect_ok:
+        return ns, conf, r
+    r.expect_ok()
+    topo.env.remember(name, r)
+    for ip in r.json["ips"]:
+        addr = ip["address"].split("/")[0]
+        topo.env.listener.tcp(ns, addr, WEB_TCP, banner=name.encode() + b"\n")
+        topo.env.listener.udp(ns, addr, WEB_UDP)
+    return ns, conf, r
+
+
+def mapped(r, hostIP, proto="tcp"):
+    return [m for m in r.json["portMappings"] if m["hostIP"] == hostIP and m["protocol"] == proto]
+
+
+def route_localnet_is_off(topo):
+    out = topo.ns.run("sh", "-c", "grep -H . /proc/sys/net/ipv4/conf/*/route_localnet").stdout
+    on = [l for l in out.splitlines() if l.endswith(":1")]
+    expect_eq(on, [], "interfaces with route_localnet on")
+
+
+@test
+def mappings_reach_the_job_from_everywhere_allowed(env):
+    topo = Topology(env, jobs=GROUPS)
+    maps = [{"hostPort": 8081, "containerPort": WEB_TCP, "protocol": "tcp", "hostIP": ""},
+            {"hostPort": 5353, "containerPort": WEB_UDP, "protocol": "udp"},
+            {"hostPort": 9090, "containerPort": WEB_TCP, "protocol": "tcp", "hostIP": OUTSIDE_NODE4},
+            {"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"},
+            {"hostPort": 2223, "containerPort": WEB_TCP, "hostIP": "::1"},
+            {"hostPort": 2224, "containerPort": WEB_UDP, "protocol": "udp", "hostIP": "127.0.0.1"}]
+    ns, conf, r = add_web(topo, maps)
+    expect_eq([m["hostPort"] for m in r.json["portMappings"]], [8081, 5353, 9090, 2222, 2223, 2224],
+              "host ports in the result")
+    m = jn.Matrix() if hasattr(jn, "Matrix") else None
+    outside, node = topo.outside, topo.ns
+    cases = [
+        ("outside -> every address, tcp", outside, jn.tcp_probe, OUTSIDE_NODE4, 8081, True),
+        ("outside -> every address, tcp/v6", outside, jn.tcp_probe, OUTSIDE_NODE6, 8081, True),
+        ("outside -> every address, udp", outside, jn.udp_probe, OUTSIDE_NODE4, 5353, True),
+        ("outside -> every address, udp/v6", outside, jn.udp_probe, OUTSIDE_NODE6, 5353, True),
+        ("outside -> the host address it names", outside, jn.tcp_probe, OUTSIDE_NODE4, 9090, True),
+        ("outside -> a loopback mapping's port", outside, jn.tcp_probe, OUTSIDE_NODE4, 2222, False),
+        ("node -> every address", node, jn.tcp_probe, "10.62.0.1", 8081, True),
+        ("node -> 127.0.0.1 of an every-address mapping", node, jn.tcp_probe, "127.0.0.1", 8081, True),
+        ("node -> ::1 of an every-address mapping", node, jn.tcp_probe, "::1", 8081, True),
+        ("node -> 127.0.0.1 loopback mapping", node, jn.tcp_probe, "127.0.0.1", 2222, True),
+        ("node -> ::1 loopback mapping", node, jn.tcp_probe, "::1", 2223, True),
+        ("node -> 127.0.0.1 udp loopback mapping", node, jn.udp_probe, "127.0.0.1", 2224, True),
+        ("node -> the named address", node, jn.tcp_probe, OUTSIDE_NODE4, 9090, True),
+        ("same group -> its gateway", topo.jobs["a1"].ns, jn.tcp_probe, "10.61.0.1", 8081, True),
+        ("same group udp", topo.jobs["a1"].ns, jn.udp_probe, "10.61.0.1", 5353, True),
+        ("other group -> its gateway", topo.jobs["b1"].ns, jn.tcp_probe, "10.62.0.1", 8081, False),
+        ("other group udp", topo.jobs["b1"].ns, jn.udp_probe, "10.62.0.1", 5353, False),
+        ("other group -> another node address", topo.jobs["b1"].ns, jn.tcp_probe, OUTSIDE_NODE4, 9090, False),
+        ("router into the group", topo.jobs["r"].ns, jn.tcp_probe, OUTSIDE_NODE4, 8081, True),
+        ("hairpin", ns, jn.tcp_probe, "10.61.0.1", 8081, True),
+        ("hairpin over IPv6", ns, jn.tcp_probe, "fd61::1", 8081, True),
+    ]
+    wrong = []
+    for label, src, probe, addr, port, want in cases:
+        got = probe(src, addr, port, 1.0)[0]
+        if (got == "reached") != want:
+            wrong.append("%s (%s:%d): %s" % (label, addr, port, got))
+    expect(not wrong, "mappings misbehave:\n" + "\n".join(wrong))
+    route_localnet_is_off(topo)
+    text = topo.node.nft("list", "table", "inet", "jobnet").stdout
+    expect('tcp . 8081 comment "job web group A network neta" : 10.61.0.' in text, "the mapping's element")
+    expect("127.0.0.1 . tcp . 2222" not in text, "a loopback mapping became a DNAT element")
+    row = [l for l in topo.node.ctl("list").stdout.splitlines() if l.startswith("web ")]
+    expect(row and "tcp:8081->7000" in row[0], "jobnetctl list row %r" % row)
+
+
+@test
+def hostport_zero_picks_an_ephemeral_port(env):
+    topo = Topology(env, jobs=[])
+    lo, hi = map(int, topo.ns.run("sysctl", "-n", "net.ipv4.ip_local_port_range").stdout.split())
+    maps = [{"hostPort": 0, "containerPort": WEB_TCP}, {"hostPort": 0, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"},
+            {"hostPort": 0, "containerPort": WEB_UDP, "protocol": "udp"}]
+    ns, conf, r = add_web(topo, maps)
+    ports = [m["hostPort"] for m in r.json["portMappings"]]
+    expect(all(lo <= p <= hi for p in ports), "ports %s outside %d-%d" % (ports, lo, hi))
+    expect_eq(jn.tcp_probe(topo.outside, OUTSIDE_NODE4, ports[0], 1.0)[0], "reached", "the chosen TCP port")
+    expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", ports[1], 1.0)[0], "reached", "the chosen loopback port")
+    expect_eq(jn.udp_probe(topo.outside, OUTSIDE_NODE4, ports[2], 1.0)[0], "reached", "the chosen UDP port")
+    rec = json.loads(topo.node.ctl("list", "--json").stdout)[0]
+    expect_eq([m["hostPort"] for m in rec["portMappings"]], ports, "ports in the record")
+    # A second job gets other ports.
+    ns2, conf2, r2 = add_web(topo, maps, name="web2")
+    expect(not set(ports) & set(m["hostPort"] for m in r2.json["portMappings"]), "two jobs got the same port")
+
+
+@test
+def conflicts_are_refused_and_change_nothing(env):
+    topo = Topology(env, jobs=[])
+    add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP}, {"hostPort": 2222, "containerPort": WEB_TCP,
+                                                                  "hostIP": "127.0.0.1"},
+                   {"hostPort": 9090, "containerPort": WEB_TCP, "hostIP": OUTSIDE_NODE4}])
+    held = socket.socket()  # a process of the node holds 7777
+    with jn.entered(topo.ns.path):
+        held = socket.socket()
+    held.bind(("0.0.0.0", 7777))
+    held.listen(1)
+    udp_held = jn.socket_in(topo.ns, "127.0.0.1", socket.SOCK_DGRAM)
+    udp_held.bind(("127.0.0.1", 7778))
+    try:
+        before = (topo.node.records(), topo.node.nft("list", "ruleset").stdout)
+        cases = [
+            ([{"hostPort": 8081, "containerPort": 1}], "already mapped"),
+            ([{"hostPort": 8081, "containerPort": 1, "hostIP": OUTSIDE_NODE4}], "already mapped"),
+            ([{"hostPort": 9090, "containerPort": 1}], "already mapped"),
+            ([{"hostPort": 2222, "containerPort": 1, "hostIP": "127.0.0.1"}], "already mapped"),
+            ([{"hostPort": 2222, "containerPort": 1}], "already mapped"),
+            ([{"hostPort": 7777, "containerPort": 1}], "bound by a process"),
+            ([{"hostPort": 7777, "containerPort": 1, "hostIP": "127.0.0.1"}], "bound by a process"),
+            ([{"hostPort": 7778, "containerPort": 1, "protocol": "udp", "hostIP": "127.0.0.1"}], "bound by a process"),
+            ([{"hostPort": 7000, "containerPort": 1}, {"hostPort": 8081, "containerPort": 1}], "already mapped"),
+        ]
+        for maps, word in cases:
+            _, _, r = add_web(topo, maps, name="late", expect_ok=False)
+            r.expect_error(107, word)
+            expect_eq((topo.node.records(), topo.node.nft("list", "ruleset").stdout), before,
+                      "state after a refused mapping %s" % maps)
+        expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 7000, 0.3)[0], "refused", "a relay left by a refused ADD")
+        # The same port with another protocol, or on another address, is fine.
+        add_web(topo, [{"hostPort": 8081, "containerPort": WEB_UDP, "protocol": "udp"},
+                       {"hostPort": 9090, "containerPort": WEB_TCP, "hostIP": "10.61.0.1"}], name="other")
+    finally:
+        held.close()
+        udp_held.close()
+
+
+@test
+def bad_mappings_are_refused(env):
+    node = env.node()
+    job = env.netns("job")
+    cases = [
+        ([{"hostPort": 70000, "containerPort": 80}], 7, "hostPort"),
+        ([{"hostPort": 80, "containerPort": 0}], 7, "containerPort"),
+        ([{"hostPort": 80, "containerPort": 80, "protocol": "icmp"}], 7, "protocol"),
+        ([{"hostPort": 80, "containerPort": 80, "hostIP": "nowhere"}], 7, "hostIP"),
+        ([{"hostPort": 80, "containerPort": 80, "hostIP": "fd00::9"}], 7, "IPv6"),
+        ([{"hostPort": 80, "containerPort": 80, "hostIP": "192.0.2.99"}], 7, "not an address of the node"),
+        ([{"hostPort": 80, "containerPort": 80, "color": "red"}], 2, "color"),
+        ([{"hostPort": 80, "containerPort": 80}, {"hostPort": 80, "containerPort": 81}], 7, "mapped twice"),
+        ("80:80", 7, "portMappings"),
+    ]
+    for maps, code, word in cases:
+        node.add(job, "c1", conf=node.conf(runtimeConfig={"portMappings": maps})).expect_error(code, word)
+    expect_eq(node.records(), [], "records after refused mappings")
+
+
+@test
+def delete_removes_mappings_without_runtime_config(env):
+    topo = Topology(env, jobs=[])
+    ns, conf, r = add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP},
+                                 {"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"},
+                                 {"hostPort": 5353, "containerPort": WEB_UDP, "protocol": "udp"}])
+    expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 1.0)[0], "reached", "loopback before DEL")
+    # A UDP flow through the mapping leaves a conntrack entry.
+    client = jn.socket_in(topo.outside, OUTSIDE_PEER4, socket.SOCK_DGRAM)
+    client.bind((OUTSIDE_PEER4, 40000))
+    client.settimeout(1)
+    client.sendto(b"x", (OUTSIDE_NODE4, 5353))
+    expect(client.recv(100).startswith(b"echo:"), "UDP through the mapping")
+    flows = lambda: [l for l in topo.ns.run("conntrack", "-L", "-p", "udp", check=False).stdout.splitlines()
+                     if "dport=5353" in l]
+    expect(flows(), "no conntrack entry for the mapped UDP port")
+    plain = {k: v for k, v in conf.items() if k != "runtimeConfig"}
+    topo.node.delete("web", conf=plain).expect_ok()
+    expect_eq(flows(), [], "conntrack entries of the mapped UDP port after DEL")
+    text = topo.node.nft("list", "table", "inet", "jobnet").stdout
+    expect("8081" not in text and "5353" not in text, "mapping elements after DEL:\n%s" % text)
+    expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 0.5)[0], "refused", "loopback after DEL")
+    expect_eq(jn.tcp_probe(topo.outside, OUTSIDE_NODE4, 8081, 0.5)[0], "refused", "every-address after DEL")
+    expect_eq(os.listdir(os.path.join(topo.node.state_dir, "policy", "ports")), [], "claims after DEL")
+    # The ports are free for the next job.
+    add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP},
+                   {"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"}], name="next")
+    expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 1.0), ("reached", "10.61.0.1"), "the next job's loopback")
+    client.close()
+
+
+@test
+def a_stale_udp_flow_does_not_bypass_a_new_mapping(env):
+    # Another job loads jobnet's tables, and with them conntrack.
+    topo = Topology(env, jobs=[("other", "neta", {})])
+    client = jn.socket_in(topo.outside, OUTSIDE_PEER4, socket.SOCK_DGRAM)
+    client.bind((OUTSIDE_PEER4, 40001))
+    client.settimeout(0.5)
+    client.sendto(b"early", (OUTSIDE_NODE4, 5354))  # nothing listens yet: a bare conntrack entry
+    time.sleep(0.2)
+    expect([l for l in topo.ns.run("conntrack", "-L", "-p", "udp", check=False).stdout.splitlines()
+            if "dport=5354" in l], "the early datagram left no conntrack entry: the test would prove nothing")
+    add_web(topo, [{"hostPort": 5354, "containerPort": WEB_UDP, "protocol": "udp"}])
+    client.sendto(b"late", (OUTSIDE_NODE4, 5354))
+    try:
+        reply = client.recv(100)
+    except (socket.timeout, TimeoutError):
+        reply = b""
+    expect(reply.startswith(b"echo:"), "the same client's datagram after ADD did not reach the job")
+    client.close()
+
+
+@test
+def check_verifies_mappings(env):
+    topo = Topology(env, jobs=[])
+    ns, conf, r = add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP},
+                                 {"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"}])
+    topo.node.check(ns, "web", r.json, conf=conf).expect_ok()
+    rec = json.loads(topo.node.ctl("list", "--json").stdout)[0]
+    os.kill(rec["relay"]["pid"], 15)
+    jn.wait_for(lambda: not os.path.exists("/proc/%d" % rec["relay"]["pid"]), 2)
+    topo.node.check(ns, "web", r.json, conf=conf).expect_error(108, "relay")
+    ns2, conf2, r2 = add_web(topo, [{"hostPort": 8082, "containerPort": WEB_TCP}], name="web2")
+    topo.node.nft("delete", "element", "inet", "jobnet", "portmap_any4", "{ tcp . 8082 }")
+    topo.node.check(ns2, "web2", r2.json, conf=conf2).expect_error(108, "element")
