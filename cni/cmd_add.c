@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attach.h"
 #include "cleanup.h"
 #include "ipam.h"
 #include "link.h"
@@ -22,16 +23,12 @@
 #include "result.h"
 #include "sandbox.h"
 #include "state.h"
-#include "sysctl.h"
 #include "teardown.h"
 
 struct add_undo {
 	bool record_written;
 	size_t claimed; /* addresses claimed, in a->addrs order */
-	bool bridge_created;
-	bool gateway_added[JN_MAX_ADDRS];
-	int bridge_ifindex;
-	bool veth_created;
+	struct attach_undo kernel;
 	bool mappings_installed;
 	bool policy_added;
 };
@@ -58,15 +55,7 @@ static void add_rollback(struct add_run *run)
 		policy_detach(state_dir, &run->a, &ignored);
 	if (run->undo.mappings_installed)
 		mappings_remove(state_dir, &run->a, &ignored);
-	if (run->undo.veth_created)
-		link_delete(run->node, run->a.host_veth, &ignored);
-	for (size_t i = 0; i < JN_MAX_ADDRS; i++) {
-		struct jn_prefix gw = { .addr = run->rec.gateways[i], .len = run->rec.subnets[i].len };
-		if (run->undo.gateway_added[i] && !run->undo.bridge_created)
-			link_delete_address(run->node, run->undo.bridge_ifindex, &gw, &ignored);
-	}
-	if (run->undo.bridge_created)
-		link_delete(run->node, run->a.bridge, &ignored);
+	attach_kernel_undo(run->node, &run->rec, &run->a, &run->undo.kernel);
 	for (size_t i = 0; i < run->undo.claimed; i++)
 		ipam_release(&run->net, &run->a.addrs[i].addr, owner, &ignored);
 	if (run->undo.record_written)
@@ -149,54 +138,6 @@ static int reserve_addresses(struct add_run *run, struct jn_error *err)
 		run->undo.claimed = i + 1;
 	}
 	return 0;
-}
-
-static int enable_forwarding(const struct netrecord *rec, struct jn_error *err)
-{
-	for (size_t i = 0; i < rec->subnet_count; i++) {
-		const char *key =
-			rec->subnets[i].addr.family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
-		if (sysctl_ensure(key, "1", err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int prepare_bridge(struct add_run *run, struct jn_error *err)
-{
-	if (enable_forwarding(&run->rec, err) < 0)
-		return -1;
-	if (link_ensure_bridge(run->node, run->a.bridge, &run->undo.bridge_ifindex, &run->undo.bridge_created, err) < 0)
-		return -1;
-	for (size_t i = 0; i < run->rec.subnet_count; i++) {
-		struct jn_prefix gw = { .addr = run->rec.gateways[i], .len = run->rec.subnets[i].len };
-		if (link_add_address(run->node, run->undo.bridge_ifindex, &gw, false, &run->undo.gateway_added[i],
-				     err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int create_link(struct add_run *run, struct jn_error *err)
-{
-	struct veth_spec spec = {
-		.host_name = run->a.host_veth,
-		.peer_name = run->a.ifname,
-		.peer_netns_fd = run->sb.netns_fd,
-		.mtu = run->p->conf.mtu,
-		.peer_mac = run->a.mac,
-		.master_ifindex = run->undo.bridge_ifindex,
-	};
-	int host_ifindex;
-
-	run->undo.veth_created = true; /* a failure part-way may leave it */
-	if (link_create_veth(run->node, &spec, &host_ifindex, err) < 0) {
-		/* EEXIST means the name belongs to something we did not make. */
-		if (err->code == JN_ERR_IFNAME_EXISTS)
-			run->undo.veth_created = false;
-		return -1;
-	}
-	return sandbox_configure(&run->sb, &run->a, err);
 }
 
 static int install_policy(struct add_run *run, struct jn_error *err)
@@ -313,7 +254,8 @@ static int enforce_decision(struct add_run *run, bool *host, struct jn_error *er
 static int attach(struct add_run *run, json_t **result, struct jn_error *err)
 {
 	prepare_record(run);
-	if (reserve_addresses(run, err) < 0 || prepare_bridge(run, err) < 0 || create_link(run, err) < 0 ||
+	if (reserve_addresses(run, err) < 0 ||
+	    attach_kernel(run->node, &run->rec, &run->a, run->p->conf.mtu, &run->sb, &run->undo.kernel, err) < 0 ||
 	    install_policy(run, err) < 0 || build_result(run, result, err) < 0) {
 		add_rollback(run);
 		return -1;

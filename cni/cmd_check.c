@@ -14,8 +14,8 @@
 #include "netrecord.h"
 #include "plugin.h"
 #include "policy.h"
-#include "sandbox.h"
 #include "state.h"
+#include "verify.h"
 
 static int check_prev_result(const json_t *prev, const struct attachment *a, struct jn_error *err)
 {
@@ -39,81 +39,28 @@ static int check_prev_result(const json_t *prev, const struct attachment *a, str
 	return 0;
 }
 
-static int check_reservations(struct state_network *net, const struct attachment *a, struct jn_error *err)
-{
-	char owner[JN_ATTACHMENT_KEY_MAX], key[JN_ATTACHMENT_KEY_MAX], text[JN_ADDR_STRLEN];
-
-	names_attachment_key(a->container_id, a->ifname, key);
-	for (size_t i = 0; i < a->addr_count; i++) {
-		int rc = ipam_owner(net, &a->addrs[i].addr, owner, err);
-		if (rc < 0)
-			return -1;
-		if (rc == 0 || strcmp(owner, key) != 0)
-			return jn_error_set(err, JN_ERR_CHECK_FAILED, "address %s is not reserved for this attachment",
-					    addr_format(&a->addrs[i].addr, text));
-	}
-	return 0;
-}
-
-static int check_node_side(const struct attachment *a, const struct netrecord *rec, struct jn_error *err)
-{
-	cleanup_nl_sock struct nl_sock *sk = NULL;
-	struct link_facts bridge, veth;
-	char text[JN_ADDR_STRLEN];
-
-	if (link_socket_open(&sk, err) < 0)
-		return -1;
-	if (link_inspect(sk, a->bridge, &bridge, err) != 1)
-		return jn_error_set(err, JN_ERR_CHECK_FAILED, "bridge \"%s\" is missing", a->bridge);
-	if (link_inspect(sk, a->host_veth, &veth, err) != 1)
-		return jn_error_set(err, JN_ERR_CHECK_FAILED, "host veth \"%s\" is missing", a->host_veth);
-	if (veth.master != bridge.ifindex || !veth.up)
-		return jn_error_set(err, JN_ERR_CHECK_FAILED, "host veth \"%s\" is down or not on bridge \"%s\"",
-				    a->host_veth, a->bridge);
-	for (size_t i = 0; i < rec->subnet_count; i++) {
-		struct jn_prefix gw = { .addr = rec->gateways[i], .len = rec->subnets[i].len };
-		int rc = link_has_address(sk, bridge.ifindex, &gw, err);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			return jn_error_set(err, JN_ERR_CHECK_FAILED, "gateway %s is missing from bridge \"%s\"",
-					    prefix_format(&gw, text), a->bridge);
-	}
-	return 0;
-}
-
-static int check_job_side(struct plugin *p, const struct attachment *a, struct jn_error *err)
-{
-	struct sandbox sb;
-	int rc = sandbox_open(p->inv.netns, &sb, err);
-
-	if (rc == -ENOENT)
-		return jn_error_set(err, JN_ERR_CHECK_FAILED, "network namespace \"%s\" is gone", p->inv.netns);
-	if (rc < 0)
-		return -1;
-	rc = sandbox_check(&sb, a, p->conf.mtu, err);
-	sandbox_close(&sb);
-	return rc;
-}
-
 static int check_attachment(struct plugin *p, struct state_network *net, const struct attachment *a,
 			    struct jn_error *err)
 {
+	struct drifts drifts = { .count = 0 };
 	struct netrecord rec;
-	bool found;
+	bool found = false;
 
-	if (check_prev_result(p->conf.prev_result, a, err) < 0 || check_reservations(net, a, err) < 0)
+	if (check_prev_result(p->conf.prev_result, a, err) < 0)
 		return -1;
-	if (strcmp(a->mode, "host") == 0)
-		return 0; /* nothing was made in the kernel */
-	if (netrecord_read(net, &rec, &found, err) < 0)
+	if (strcmp(a->mode, "bridge") == 0) {
+		if (netrecord_read(net, &rec, &found, err) < 0)
+			return -1;
+		if (!found)
+			return jn_error_set(err, JN_ERR_CHECK_FAILED, "network record of %s is missing", p->conf.name);
+	}
+	if (verify_attachment(p->conf.state_dir, net, &rec, a, p->inv.netns, &drifts, err) < 0)
 		return -1;
-	if (!found)
-		return jn_error_set(err, JN_ERR_CHECK_FAILED, "network record of %s is missing", p->conf.name);
-	if (check_node_side(a, &rec, err) < 0 || check_job_side(p, a, err) < 0 ||
-	    mappings_check(p->conf.state_dir, a, err) < 0)
-		return -1;
-	return policy_check(p->conf.state_dir, &rec, a, err);
+	if (drifts.count == 0)
+		return 0;
+	jn_error_set(err, JN_ERR_CHECK_FAILED, "%s", drifts.items[0]);
+	jn_error_detail(err, "%zu difference(s) in all; jobnetctl verify lists them", drifts.count);
+	return -1;
 }
 
 int cmd_check(struct plugin *p, json_t **result, struct jn_error *err)

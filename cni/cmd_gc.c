@@ -80,7 +80,6 @@ static int collect_stale(struct state_network *net, const char *key, void *data)
 			note_failure(run, &err);
 			return 0;
 		}
-		unlinkat(net->attachments_fd, key, 0); /* the unreadable record itself */
 	}
 	if (teardown_attachment(run->p->conf.state_dir, net, &a, &err) < 0)
 		note_failure(run, &err);

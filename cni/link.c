@@ -199,10 +199,13 @@ int link_ensure_bridge(struct nl_sock *sk, const char *name, int *ifindex, bool 
 	return link_set_up(sk, *ifindex, err);
 }
 
-/* IFLA_BRPORT_ISOLATED: an isolated port cannot exchange frames with
- * another isolated port, so jobs only ever talk through the node's L3 path
- * where jobnet's rules see them. libnl has no setter for it. */
-static int isolate_port(struct nl_sock *sk, int ifindex, const char *name, struct jn_error *err)
+/* Hairpin mode on the job's port. Jobs never talk to each other at layer 2
+ * (bridge jobnet's forward chain drops such frames), but with br_netfilter
+ * on, a connection a DNAT sends back to a job on the same bridge, even to
+ * the sender itself, is forwarded by the bridge after the IP rules judged
+ * it; hairpin lets it leave through the port it came from. libnl has no
+ * setter for the port flags. */
+static int set_port_hairpin(struct nl_sock *sk, int ifindex, const char *name, struct jn_error *err)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = ifindex };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETLINK, 0);
@@ -213,12 +216,12 @@ static int isolate_port(struct nl_sock *sk, int ifindex, const char *name, struc
 		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    (protinfo = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED)) == NULL ||
-	    nla_put_u8(msg, IFLA_BRPORT_ISOLATED, 1) < 0 || nla_nest_end(msg, protinfo) < 0) {
+	    nla_put_u8(msg, IFLA_BRPORT_MODE, 1) < 0 || nla_nest_end(msg, protinfo) < 0) {
 		nlmsg_free(msg);
 		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
 	}
 	rc = nl_send_sync(sk, msg); /* frees msg */
-	return rc < 0 ? nl_error(err, rc, "isolating bridge port \"%s\"", name) : 0;
+	return rc < 0 ? nl_error(err, rc, "setting hairpin mode on bridge port \"%s\"", name) : 0;
 }
 
 static int build_veth(const struct veth_spec *spec, struct rtnl_link *link, struct jn_error *err)
@@ -260,7 +263,7 @@ int link_create_veth(struct nl_sock *sk, const struct veth_spec *spec, int *host
 		return nl_error(err, rc, "creating veth pair \"%s\"", spec->host_name);
 	if (link_find(sk, spec->host_name, host_ifindex, err) != 1)
 		return jn_error_set(err, JN_ERR_KERNEL, "veth \"%s\" vanished after creation", spec->host_name);
-	if (isolate_port(sk, *host_ifindex, spec->host_name, err) < 0)
+	if (set_port_hairpin(sk, *host_ifindex, spec->host_name, err) < 0)
 		return -1;
 	return link_set_up(sk, *host_ifindex, err);
 }
@@ -394,6 +397,21 @@ int link_inspect(struct nl_sock *sk, const char *name, struct link_facts *out, s
 	kind = rtnl_link_get_type(link);
 	snprintf(out->kind, sizeof(out->kind), "%s", kind ? kind : "");
 	return 1;
+}
+
+int link_each(struct nl_sock *sk, link_name_fn fn, void *ctx, struct jn_error *err)
+{
+	cleanup_cache struct nl_cache *cache = NULL;
+	int rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+
+	if (rc < 0)
+		return nl_error(err, rc, "listing links%s", "");
+	for (struct nl_object *o = nl_cache_get_first(cache); o != NULL; o = nl_cache_get_next(o)) {
+		const char *name = rtnl_link_get_name((struct rtnl_link *)o);
+		if (name != NULL)
+			fn(name, ctx);
+	}
+	return 0;
 }
 
 static bool nl_addr_is(struct nl_addr *a, const struct jn_addr *want)

@@ -38,7 +38,7 @@ struct veth_spec {
 };
 
 /* Create the pair with the peer directly in its namespace and the host end
- * enslaved to the bridge, isolated from the other ports, and up. */
+ * enslaved to the bridge in hairpin mode, and up. */
 int link_create_veth(struct nl_sock *sk, const struct veth_spec *spec, int *host_ifindex, struct jn_error *err);
 
 /* Delete a link by name; an absent link is success. */
@@ -67,6 +67,10 @@ struct link_facts {
 };
 /* 1 found, 0 absent, -1 error. */
 int link_inspect(struct nl_sock *sk, const char *name, struct link_facts *out, struct jn_error *err);
+/* Call fn with the name of every link of the socket's namespace. */
+typedef void (*link_name_fn)(const char *name, void *ctx);
+int link_each(struct nl_sock *sk, link_name_fn fn, void *ctx, struct jn_error *err);
+
 /* 1 when ifindex carries addr with its prefix length, else 0. */
 int link_has_address(struct nl_sock *sk, int ifindex, const struct jn_prefix *addr, struct jn_error *err);
 /* 1 when a default route of the family goes through gateway on ifindex. */

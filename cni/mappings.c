@@ -34,28 +34,21 @@ static void add_listener(struct relay_listener *out, size_t *count, const struct
 	fill_sockaddr(&l->target, &l->target_len, target, m->container_port);
 }
 
-/* Loopback mappings, and the loopback half of "every address" ones. */
+/* Mappings on 127.0.0.1 or ::1. An every-address mapping gets no relay: a
+ * runtime that reserves the port itself (podman binds it after ADD) would
+ * find it taken, and the kernel serves every other address. */
 static size_t plan(const struct attachment *a, struct relay_listener *out)
 {
-	struct jn_addr lo4 = { .family = AF_INET, .bytes = { 127, 0, 0, 1 } };
-	struct jn_addr lo6 = { .family = AF_INET6, .bytes = { [15] = 1 } };
 	size_t count = 0;
 
-	for (size_t i = 0; i < a->map_count && count + 2 <= JN_RELAY_MAX_LISTENERS; i++) {
+	for (size_t i = 0; i < a->map_count && count < JN_RELAY_MAX_LISTENERS; i++) {
 		const struct portmap *m = &a->maps[i];
-		const struct jn_prefix *v4 = attachment_addr(a, AF_INET), *v6 = attachment_addr(a, AF_INET6);
-		if (m->proto == IPPROTO_SCTP)
-			continue; /* the relay speaks TCP and UDP */
-		if (portmap_is_loopback(m)) {
-			const struct jn_prefix *target = m->host_ip.family == AF_INET ? v4 : v6;
-			if (target != NULL)
-				add_listener(out, &count, m, &m->host_ip, &target->addr);
-		} else if (portmap_is_any(m)) {
-			if (v4 != NULL)
-				add_listener(out, &count, m, &lo4, &v4->addr);
-			if (v6 != NULL)
-				add_listener(out, &count, m, &lo6, &v6->addr);
-		}
+		const struct jn_prefix *target;
+		if (m->proto == IPPROTO_SCTP || !portmap_is_loopback(m))
+			continue;
+		target = attachment_addr(a, m->host_ip.family);
+		if (target != NULL)
+			add_listener(out, &count, m, &m->host_ip, &target->addr);
 	}
 	return count;
 }

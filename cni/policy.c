@@ -149,7 +149,8 @@ int policy_detach(const char *state_dir, const struct attachment *a, struct jn_e
 	return netpolicy_detach(dir, &job, err);
 }
 
-int policy_check(const char *state_dir, const struct netrecord *rec, const struct attachment *a, struct jn_error *err)
+int policy_verify(const char *state_dir, const struct netrecord *rec, const struct attachment *a,
+		  netpolicy_missing_fn missing, void *ctx, struct jn_error *err)
 {
 	struct netpolicy_network net;
 	struct netpolicy_job job;
@@ -157,8 +158,69 @@ int policy_check(const char *state_dir, const struct netrecord *rec, const struc
 
 	policy_dir(state_dir, dir);
 	policy_network_from_record(rec, &net);
+	if (a != NULL)
+		policy_job_from_attachment(a, &job);
+	return netpolicy_verify(dir, &net, a ? &job : NULL, missing, ctx, err);
+}
+
+/* "table inet jobnet {\n\tset job_addrs4 {...elements = { X }" -> "inet jobnet job_addrs4: X" */
+static void summarize(const char *listing, char *out, size_t size)
+{
+	const char *table = strstr(listing, "table "), *set = strstr(listing, "\tset "), *elements;
+	int table_len, set_len;
+
+	if (set == NULL)
+		set = strstr(listing, "\tmap ");
+	elements = strstr(listing, "elements = { ");
+	if (table == NULL || set == NULL || elements == NULL) {
+		snprintf(out, size, "%s", listing);
+		return;
+	}
+	table_len = (int)(strstr(table, " {") ? strstr(table, " {") - (table + 6) : 0);
+	set_len = (int)strcspn(set + 5, " {");
+	elements += strlen("elements = { ");
+	snprintf(out, size, "%.*s %.*s: %.*s", table_len, table + 6, set_len, set + 5, (int)strcspn(elements, "}\n") - 1,
+		 elements);
+}
+
+static int show_line(const char *line, policy_element_fn fn, void *ctx)
+{
+	char summary[512];
+	cleanup_free char *listing = NULL;
+	struct jn_error absent = { 0 };
+
+	if (netpolicy_list(line, &listing, &absent) < 0) {
+		snprintf(summary, sizeof(summary), "MISSING %s", line + strlen("get element "));
+		fn(ctx, summary);
+		return 0;
+	}
+	summarize(listing, summary, sizeof(summary));
+	fn(ctx, summary);
+	return 0;
+}
+
+int policy_show_elements(const char *state_dir, const struct attachment *a, policy_element_fn fn, void *ctx,
+			 struct jn_error *err)
+{
+	cleanup_strbuf struct strbuf lookups = STRBUF_INIT;
+	struct netpolicy_job job;
+	char dir[PATH_MAX], *cursor, *line;
+	cleanup_free char *copy = NULL;
+
+	if (strcmp(a->mode, "bridge") != 0)
+		return 0;
+	policy_dir(state_dir, dir);
 	policy_job_from_attachment(a, &job);
-	return netpolicy_check(dir, &net, &job, err);
+	if (netpolicy_job_lookups(dir, &job, &lookups, err) < 0)
+		return -1;
+	copy = strdup(strbuf_text(&lookups));
+	if (copy == NULL)
+		return jn_error_set(err, JN_ERR_IO, "out of memory");
+	cursor = copy;
+	while ((line = strsep(&cursor, "\n")) != NULL)
+		if (line[0] != '\0')
+			show_line(line, fn, ctx);
+	return 0;
 }
 
 int policy_repair(const char *state_dir, struct jn_error *err)

@@ -26,7 +26,17 @@ int policy_attach_locked(const char *state_dir, const struct netrecord *rec, con
 			 const struct attachment *a, struct jn_error *err);
 /* Take the lock and remove the job's elements, pairs and connections. */
 int policy_detach(const char *state_dir, const struct attachment *a, struct jn_error *err);
-int policy_check(const char *state_dir, const struct netrecord *rec, const struct attachment *a, struct jn_error *err);
+/* Report each element of the network (and of a, when not NULL) that the
+ * kernel does not list. */
+int policy_verify(const char *state_dir, const struct netrecord *rec, const struct attachment *a,
+		  netpolicy_missing_fn missing, void *ctx, struct jn_error *err);
+/* Call fn with each of the job's elements as the kernel lists it ("inet
+ * jobnet job_addrs4: 10.1.0.2 comment ..."), or "MISSING ..." for one it
+ * does not have. */
+typedef void (*policy_element_fn)(void *ctx, const char *line);
+int policy_show_elements(const char *state_dir, const struct attachment *a, policy_element_fn fn, void *ctx,
+			 struct jn_error *err);
+
 /* Take the lock and rebuild jobnet's tables from every record. */
 int policy_repair(const char *state_dir, struct jn_error *err);
 

@@ -213,6 +213,33 @@ int ports_claim(const char *state_dir, const char *owner, struct portmap *maps, 
 	return rc;
 }
 
+int ports_reclaim(const char *state_dir, const char *owner, const struct portmap *maps, size_t count,
+		  size_t *restored, struct jn_error *err)
+{
+	char dir[PATH_MAX], holder[OWNER_MAX], text[96];
+
+	*restored = 0;
+	for (size_t i = 0; i < count; i++) {
+		int rc = ports_held_by(state_dir, owner, &maps[i], err);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			continue;
+		port_dir(state_dir, &maps[i], dir, sizeof(dir));
+		rc = find_conflict(dir, &maps[i], owner, holder, err);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			portmap_describe(&maps[i], text, sizeof(text));
+			return jn_error_set(err, JN_ERR_PORT_CONFLICT, "host port %s is now held by %s", text, holder);
+		}
+		if (write_claim(state_dir, &maps[i], owner, err) < 0)
+			return -1;
+		(*restored)++;
+	}
+	return 0;
+}
+
 int ports_held_by(const char *state_dir, const char *owner, const struct portmap *m, struct jn_error *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX + JN_ADDR_STRLEN], name[JN_ADDR_STRLEN], holder[OWNER_MAX];
@@ -246,5 +273,56 @@ int ports_release(const char *state_dir, const char *owner, const struct portmap
 			return jn_error_errno(err, JN_ERR_STATE, errno, "releasing %s", path);
 		rmdir(dir); /* fails while another claim shares the port: fine */
 	}
+	return 0;
+}
+
+int ports_each_claim(const char *state_dir, ports_claim_fn fn, void *ctx, struct jn_error *err)
+{
+	char dir[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(dir, sizeof(dir), "%s/policy/ports", state_dir);
+	d = opendir(dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : jn_error_errno(err, JN_ERR_STATE, errno, "reading %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		DIR *p;
+		struct dirent *c;
+		int fd;
+		if (e->d_name[0] == '.' || (fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			continue;
+		p = fdopendir(fd);
+		if (p == NULL) {
+			close(fd);
+			continue;
+		}
+		while ((c = readdir(p)) != NULL) {
+			char owner[OWNER_MAX], claim[NAME_MAX * 2 + 2];
+			ssize_t n = readlinkat(dirfd(p), c->d_name, owner, sizeof(owner) - 1);
+			if (n < 0)
+				continue;
+			owner[n] = '\0';
+			snprintf(claim, sizeof(claim), "%s/%s", e->d_name, c->d_name);
+			fn(owner, claim, ctx);
+		}
+		closedir(p);
+	}
+	closedir(d);
+	return 0;
+}
+
+int ports_drop_claim(const char *state_dir, const char *claim, struct jn_error *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+
+	if (strstr(claim, "..") != NULL || strchr(claim, '/') == NULL)
+		return jn_error_set(err, JN_ERR_STATE, "bad claim name \"%.64s\"", claim);
+	snprintf(path, sizeof(path), "%s/policy/ports/%s", state_dir, claim);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return jn_error_errno(err, JN_ERR_STATE, errno, "removing %s", path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	rmdir(dir);
 	return 0;
 }

@@ -157,20 +157,14 @@ static int record_name(const char *container_id, const char *ifname, char *out, 
 	return snprintf(out, size, "%s", key) >= (int)size ? -1 : 0;
 }
 
-int state_write_attachment(struct state_network *net, const struct attachment *a, struct jn_error *err)
+/* Write text to <name> through a temporary file and a rename. */
+static int write_atomically(struct state_network *net, const char *name, const char *text, struct jn_error *err)
 {
-	char name[JN_ATTACHMENT_KEY_MAX], tmp[JN_ATTACHMENT_KEY_MAX + 32];
-	cleanup_json json_t *j = attachment_to_json(a);
-	cleanup_free char *text = NULL;
+	char tmp[JN_ATTACHMENT_KEY_MAX + 32];
 	cleanup_close int fd = -1;
-	size_t len;
+	size_t len = strlen(text);
 
-	record_name(a->container_id, a->ifname, name, sizeof(name));
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-	if (text == NULL)
-		return jn_error_set(err, JN_ERR_STATE, "out of memory serialising the record of %s", name);
-	len = strlen(text);
 	fd = openat(net->attachments_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return jn_error_errno(err, JN_ERR_STATE, errno, "writing record %s/attachments/%s", net->path, tmp);
@@ -185,6 +179,49 @@ int state_write_attachment(struct state_network *net, const struct attachment *a
 		return jn_error_errno(err, JN_ERR_STATE, saved, "renaming record %s/attachments/%s", net->path, name);
 	}
 	return 0;
+}
+
+static void copy_name(const char *name, char *out, size_t size)
+{
+	snprintf(out, size, ".%s.copy", name);
+}
+
+int state_write_attachment(struct state_network *net, const struct attachment *a, struct jn_error *err)
+{
+	char name[JN_ATTACHMENT_KEY_MAX], copy[JN_ATTACHMENT_KEY_MAX + 8];
+	cleanup_json json_t *j = attachment_to_json(a);
+	cleanup_free char *text = NULL;
+
+	record_name(a->container_id, a->ifname, name, sizeof(name));
+	text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	if (text == NULL)
+		return jn_error_set(err, JN_ERR_STATE, "out of memory serialising the record of %s", name);
+	/* The copy first: whenever the record exists, a copy at least as old
+	 * does too, and jobnetctl repair can restore a damaged record from it. */
+	copy_name(name, copy, sizeof(copy));
+	if (write_atomically(net, copy, text, err) < 0)
+		return -1;
+	return write_atomically(net, name, text, err);
+}
+
+int state_restore_attachment(struct state_network *net, const char *key, struct jn_error *err)
+{
+	char copy[JN_ATTACHMENT_KEY_MAX + 8];
+	cleanup_free char *text = NULL;
+	cleanup_json json_t *j = NULL;
+	struct attachment a;
+	int rc;
+
+	copy_name(key, copy, sizeof(copy));
+	rc = state_read_attachment_key(net, copy, &a, err);
+	if (rc < 0)
+		return rc == -ENOENT ? jn_error_set(err, JN_ERR_STATE, "record %s has no copy", key) : -1;
+	j = attachment_to_json(&a);
+	attachment_free(&a);
+	text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	if (text == NULL)
+		return jn_error_set(err, JN_ERR_STATE, "out of memory restoring %s", key);
+	return write_atomically(net, key, text, err);
 }
 
 static int read_file_at(int dir_fd, const char *name, char **out, struct jn_error *err)
@@ -254,13 +291,15 @@ int state_read_attachment(struct state_network *net, const char *container_id, c
 int state_remove_attachment(struct state_network *net, const char *container_id, const char *ifname,
 			    struct jn_error *err)
 {
-	char name[JN_ATTACHMENT_KEY_MAX];
+	char name[JN_ATTACHMENT_KEY_MAX], copy[JN_ATTACHMENT_KEY_MAX + 8];
 
 	if (net->dir_fd < 0)
 		return 0;
 	record_name(container_id, ifname, name, sizeof(name));
 	if (unlinkat(net->attachments_fd, name, 0) < 0 && errno != ENOENT)
 		return jn_error_errno(err, JN_ERR_STATE, errno, "removing record %s/attachments/%s", net->path, name);
+	copy_name(name, copy, sizeof(copy));
+	unlinkat(net->attachments_fd, copy, 0);
 	return 0;
 }
 

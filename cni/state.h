@@ -55,6 +55,8 @@ int state_read_attachment(struct state_network *net, const char *container_id, c
 			  struct attachment *out, bool *found, struct jn_error *err);
 /* Read a record by its file name (the attachment key). */
 int state_read_attachment_key(struct state_network *net, const char *key, struct attachment *out, struct jn_error *err);
+/* Put back a damaged record from the copy kept beside it (".<key>.copy"). */
+int state_restore_attachment(struct state_network *net, const char *key, struct jn_error *err);
 int state_remove_attachment(struct state_network *net, const char *container_id, const char *ifname,
 			    struct jn_error *err);
 

@@ -19,6 +19,11 @@ struct ctl_options {
 int ctl_version(int argc, char **argv, struct ctl_options *opts);
 int ctl_list(int argc, char **argv, struct ctl_options *opts);
 int ctl_decide(int argc, char **argv, struct ctl_options *opts);
+int ctl_show(int argc, char **argv, struct ctl_options *opts);
+int ctl_verify(int argc, char **argv, struct ctl_options *opts);
+int ctl_repair(int argc, char **argv, struct ctl_options *opts);
+int ctl_gc(int argc, char **argv, struct ctl_options *opts);
+int ctl_matrix(int argc, char **argv, struct ctl_options *opts);
 
 /* Print "jobnetctl: <message>" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,7 +14,12 @@ static const struct {
 	const char *description;
 } subcommands[] = {
 	{ "decide", ctl_decide, "say whether a job with these facts gets host or bridge networking" },
+	{ "gc", ctl_gc, "remove attachments whose namespace is gone, and leftovers nothing owns" },
 	{ "list", ctl_list, "list the attachments jobnet has recorded" },
+	{ "matrix", ctl_matrix, "probe who reaches whom among the attached jobs and the node" },
+	{ "repair", ctl_repair, "make the kernel match the state again: tables, elements, links, relays" },
+	{ "show", ctl_show, "everything known of one attachment, with its nftables elements" },
+	{ "verify", ctl_verify, "compare the state with the kernel and print every drift (exit 1 if any)" },
 	{ "version", ctl_version, "print jobnet's version and the CNI versions it speaks" },
 };
 

@@ -232,28 +232,71 @@ int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, st
 	return conntrack_forget(addrs, job->addr_count, &forgotten, err);
 }
 
-int netpolicy_check(const char *policy_dir, const struct netpolicy_network *net, const struct netpolicy_job *job,
-		    struct jn_error *err)
+/* Each line of a batch of "get element" commands on its own, to say which
+ * elements are missing. */
+static int report_missing(const struct strbuf *batch, netpolicy_missing_fn missing, void *ctx, struct jn_error *err)
+{
+	cleanup_free char *copy = strdup(strbuf_text(batch));
+	char *cursor = copy, *line;
+
+	if (copy == NULL)
+		return jn_error_set(err, JN_ERR_NFTABLES, "out of memory");
+	while ((line = strsep(&cursor, "\n")) != NULL) {
+		bool absent;
+		if (line[0] == '\0')
+			continue;
+		if (nftrun_allow_absent(line, &absent, err) < 0)
+			return -1;
+		if (absent)
+			missing(ctx, line + strlen("get element "));
+	}
+	return 0;
+}
+
+int netpolicy_verify(const char *policy_dir, const struct netpolicy_network *net, const struct netpolicy_job *job,
+		     netpolicy_missing_fn missing, void *ctx, struct jn_error *err)
 {
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
 	struct batch_pairs bp = { .batch = &batch, .op = RENDER_GET };
 	cleanup_close int fd = -1;
-	bool current;
+	bool current, absent;
 
-	if (netpolicy_validate_network(net, err) < 0 || netpolicy_validate_job(job, err) < 0 ||
+	if (netpolicy_validate_network(net, err) < 0 || (job && netpolicy_validate_job(job, err) < 0) ||
 	    groups_open(policy_dir, false, &fd, err) < 0 || netpolicy_tables_are_current(&current, err) < 0)
 		return -1;
-	if (!current)
-		return jn_error_set(err, JN_ERR_CHECK_FAILED, "jobnet's nftables tables are missing or outdated");
-	render_network(&batch, RENDER_GET, net);
-	render_job(&batch, RENDER_GET, job);
-	if (pairs_each(fd, job, false, add_pair, &bp, err) < 0)
-		return -1;
-	if (run_batch(&batch, err) < 0) {
-		err->code = JN_ERR_CHECK_FAILED;
-		return jn_error_wrap(err, "an nftables element of the attachment is missing");
+	if (!current) {
+		missing(ctx, "jobnet's nftables tables (missing or from another version)");
+		return 0;
 	}
-	return 0;
+	render_network(&batch, RENDER_GET, net);
+	if (job != NULL) {
+		render_job(&batch, RENDER_GET, job);
+		if (pairs_each(fd, job, false, add_pair, &bp, err) < 0)
+			return -1;
+	}
+	if (strbuf_failed(&batch))
+		return jn_error_set(err, JN_ERR_NFTABLES, "out of memory");
+	/* All at once first: only when something is missing, one by one. */
+	if (nftrun_allow_absent(strbuf_text(&batch), &absent, err) < 0)
+		return -1;
+	return absent ? report_missing(&batch, missing, ctx, err) : 0;
+}
+
+int netpolicy_job_lookups(const char *policy_dir, const struct netpolicy_job *job, struct strbuf *out,
+			  struct jn_error *err)
+{
+	struct batch_pairs bp = { .batch = out, .op = RENDER_GET };
+	cleanup_close int fd = -1;
+
+	if (netpolicy_validate_job(job, err) < 0 || groups_open(policy_dir, false, &fd, err) < 0)
+		return -1;
+	render_job(out, RENDER_GET, job);
+	return pairs_each(fd, job, false, add_pair, &bp, err);
+}
+
+int netpolicy_list(const char *command, char **out, struct jn_error *err)
+{
+	return nftrun(command, out, err);
 }
 
 int netpolicy_repair(const char *policy_dir, const struct netpolicy_restore *restore, struct jn_error *err)

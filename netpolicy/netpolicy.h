@@ -77,9 +77,20 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
  * are fine), its index entries, and the conntrack entries of its addresses. */
 int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err);
 
-/* Error 108 naming the first of the job's elements that is missing. */
-int netpolicy_check(const char *policy_dir, const struct netpolicy_network *net, const struct netpolicy_job *job,
-		    struct jn_error *err);
+/* Report each of the network's and the job's elements (its own, the pairs
+ * it opens, its mappings) that the kernel does not list, as the nft text
+ * that would look it up; a missing or outdated table is one report. */
+typedef void (*netpolicy_missing_fn)(void *ctx, const char *what);
+int netpolicy_verify(const char *policy_dir, const struct netpolicy_network *net, const struct netpolicy_job *job,
+		     netpolicy_missing_fn missing, void *ctx, struct jn_error *err);
+
+/* The "get element" commands for the job's elements (its own, the pairs it
+ * opens, its mappings), one per line (jobnetctl show). */
+int netpolicy_job_lookups(const char *policy_dir, const struct netpolicy_job *job, struct strbuf *out,
+			  struct jn_error *err);
+
+/* Run nft text that lists something (jobnetctl show); *out is malloc'd. */
+int netpolicy_list(const char *command, char **out, struct jn_error *err);
 
 /* Rebuild both tables and the index from restore, in one transaction. */
 int netpolicy_repair(const char *policy_dir, const struct netpolicy_restore *restore, struct jn_error *err);

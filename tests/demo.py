@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """make demo: jobnet at work in a throwaway node namespace.
 
-Attaches a few jobs, shows their addresses, jobnetctl's view and the
-nftables table, then removes everything it made. The machine's own network
-namespace is never touched.
+Two networks: "gpu" at level 3 (FORCED_BRIDGE) and "shared" at level 2
+(HOST_WHEN_POSSIBLE). A multinode pair of one run, a router for that run, a
+job holding part of the instance, a lone job, and a job that shares the
+node's network. For each: the decision (jobnetctl decide), then ADD; then
+jobnetctl list, the nftables table and the reachability matrix; then DEL of
+everything. The machine's own network namespace is never touched.
 """
 
+import json
 import os
 import sys
 
@@ -14,9 +18,59 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 
 import jn  # noqa: E402
 
+JOBS = [
+    # name, network, facts, in the node's own namespace?
+    ("train-0", "gpu", {"group": "run-42", "multinode": True, "blocks": 8, "totalBlocks": 8}, False),
+    ("train-1", "gpu", {"group": "run-42", "multinode": True, "blocks": 8, "totalBlocks": 8}, False),
+    ("router", "gpu", {"role": "router", "routes": ["run-42"]}, False),
+    ("notebook", "shared", {"blocks": 2, "totalBlocks": 8}, False),
+    ("lone", "gpu", {}, False),
+    ("agent-job", "shared", {"group": "run-7"}, True),
+]
+
 
 def banner(text):
     print("\n\033[1m== %s\033[0m" % text, flush=True)
+
+
+def decide_flags(facts):
+    flags = []
+    if facts.get("group"):
+        flags += ["--group", facts["group"]]
+    if facts.get("multinode"):
+        flags.append("--multinode")
+    if facts.get("totalBlocks"):
+        flags += ["--blocks", "%d/%d" % (facts["blocks"], facts["totalBlocks"])]
+    if facts.get("role"):
+        flags += ["--role", facts["role"]]
+    if facts.get("routes"):
+        flags += ["--routes", ",".join(facts["routes"])]
+    return flags
+
+
+def write_conflist(env, conf):
+    d = env.tempdir("conf")
+    path = os.path.join(d, "%s.conflist" % conf["name"])
+    plugin = {k: v for k, v in conf.items() if k not in ("cniVersion", "name")}
+    with open(path, "w") as f:
+        json.dump({"cniVersion": conf["cniVersion"], "name": conf["name"], "plugins": [plugin]}, f)
+    return path
+
+
+def attach_all(env, node, confs, paths):
+    jobs = {}
+    for name, network, facts, host in JOBS:
+        decision = node.ctl("decide", "--config", paths[network], *decide_flags(facts)).stdout.strip()
+        print("%-9s on %-6s decide: %s" % (name, network, decision))
+        ns = node.ns if host else env.netns(name)
+        runtime = {"jobnet": facts}
+        if name == "train-0":
+            runtime["portMappings"] = [{"hostPort": 0, "containerPort": 22, "hostIP": "127.0.0.1"}]
+        r = node.add(ns, name, conf=dict(confs[network], runtimeConfig=runtime)).expect_ok()
+        ips = ", ".join(ip["address"] for ip in r.json["ips"]) or "no interface: it shares the node's network"
+        print("%-9s ADD -> %s" % ("", ips))
+        jobs[name] = (ns, network)
+    return jobs
 
 
 def main():
@@ -25,34 +79,34 @@ def main():
     plugin = jn.Plugin(os.path.join(build, "jobnet"), os.path.join(build, "jobnetctl"))
     env = jn.Env(plugin, None)
     try:
-        node = env.node(name="demo")
-        conf = node.conf(subnet="10.88.0.0/24", subnet6="fd88::/64")
+        node = env.node(name="gpu")
+        confs = {
+            "gpu": node.conf(name="gpu", bridge="jobnet0", subnet="10.88.0.0/24", subnet6="fd88::/64", networkMode=3),
+            "shared": node.conf(name="shared", bridge="jobnet1", subnet="10.89.0.0/24", networkMode=2,
+                                hostServices={"allow": ["udp/53"]}),
+        }
+        paths = {name: write_conflist(env, conf) for name, conf in confs.items()}
         banner("a throwaway node namespace %s, state in %s" % (node.ns.name, node.state_dir))
-        jobs = {}
-        for cid in ("train-a", "train-b", "notebook"):
-            jobs[cid] = env.netns(cid)
-            r = node.add(jobs[cid], cid, conf=conf).expect_ok()
-            addrs = ", ".join(ip["address"] for ip in r.json["ips"])
-            print("ADD %-9s -> %s (host side %s)" % (cid, addrs, r.json["interfaces"][1]["name"]))
+        jobs = attach_all(env, node, confs, paths)
         banner("jobnetctl list")
         print(node.ctl("list").stdout, end="")
-        banner("nft list table inet jobnet")
-        print(node.nft("list", "table", "inet", "jobnet").stdout, end="")
-        banner("from train-a")
-        for target, what in (("10.88.0.1", "the gateway"), ("10.88.0.3", "train-b")):
-            status = jn.icmp_probe(jobs["train-a"], target)[0]
-            print("ping %-10s (%s): %s" % (target, what, status))
+        banner("nft list table inet jobnet (the sets with elements)")
+        table = node.nft("list", "table", "inet", "jobnet").stdout
+        print("\n".join(l for l in table.splitlines() if "elements" in l or l.startswith("\t\t\t     ")))
+        banner("jobnetctl matrix")
+        print(node.ctl("matrix").stdout, end="")
+        banner("jobnetctl verify")
+        print(node.ctl("verify").stdout, end="")
         banner("DEL everything")
-        for cid in jobs:
-            node.delete(cid, conf=conf).expect_ok()
-            print("DEL %s" % cid)
+        for name, (ns, network) in jobs.items():
+            node.delete(name, conf=confs[network]).expect_ok()
         print(node.ctl("list").stdout, end="")
     finally:
         problems = env.close()
     if problems:
         print("cleanup problems: %s" % problems)
         return 1
-    banner("done: the namespaces and state are gone")
+    banner("done: the namespaces, processes and state are gone")
     return 0
 
 

@@ -28,3 +28,9 @@ check-asan: deps
 # The README's first command: the plugin at work in a throwaway namespace.
 demo: all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
+
+.PHONY: test-runtime
+# Two containers through podman's CNI backend (installs podman, runc and
+# busybox-static when missing); not part of make test.
+test-runtime: all
+	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/runtime/podman_test.py

@@ -124,3 +124,37 @@ def forged_neighbour_advertisements_do_not_poison_the_node(env):
     frames.send(a1.ns, "eth0", frames.ethernet(gw_mac, a1.mac, frames.ETH_P_IPV6, na))
     time.sleep(0.3)
     expect_eq(neighbour_mac(topo, a2.addr[6]), a1.mac, "without the bridge rules the forged advertisement should win")
+
+
+def direct_frames(env, br_netfilter):
+    topo = Topology(env, jobs=TWO_JOBS + [("c1", "neta", {"group": "C"})], br_netfilter=br_netfilter)
+    a1, a2, c1 = topo.jobs["a1"], topo.jobs["a2"], topo.jobs["c1"]
+    sink_a2 = env.listener.sink(a2.ns, a2.addr[4], SINK_PORT)
+    sink_c1 = env.listener.sink(c1.ns, c1.addr[4], SINK_PORT)
+    # Frames a1 addresses to the others' MACs, past the node: to a member of
+    # its group, to another group's job, and a broadcast.
+    for dst, mac, tag in ((a2, a2.mac, b"direct-same"), (c1, c1.mac, b"direct-other"),
+                          (c1, "ff:ff:ff:ff:ff:ff", b"broadcast")):
+        frames.send(a1.ns, "eth0", frames.ethernet(mac, a1.mac, frames.ETH_P_IP,
+                                                    frames.ipv4_udp(a1.addr[4], dst.addr[4], 4000, SINK_PORT, tag)))
+    time.sleep(0.5)
+    expect_eq(arrived(sink_a2, b"direct-same", 0), [], "a frame straight to a member of the group")
+    expect_eq(arrived(sink_c1, b"direct-other", 0), [], "a frame straight to another group's job")
+    expect_eq(arrived(sink_c1, b"broadcast", 0), [], "a broadcast frame")
+    # Through the node, the group's member gets it; the other group's does not.
+    expect_eq(jn.udp_probe(a1.ns, a2.addr[4], SINK_PORT + 1)[0], "refused", "a1 -> a2 through the node")
+    topo.node.nft("flush", "chain", "bridge", "jobnet", "forward")
+    frames.send(a1.ns, "eth0", frames.ethernet(c1.mac, a1.mac, frames.ETH_P_IP,
+                                                frames.ipv4_udp(a1.addr[4], c1.addr[4], 4000, SINK_PORT, b"late")))
+    if not br_netfilter:
+        expect(arrived(sink_c1, b"late"), "without the forward chain the frame should pass: the test cannot fail")
+
+
+@test
+def jobs_cannot_send_frames_to_each_other(env):
+    direct_frames(env, br_netfilter=False)
+
+
+@test
+def jobs_cannot_send_frames_to_each_other_with_br_netfilter(env):
+    direct_frames(env, br_netfilter=True)

@@ -1,0 +1,157 @@
+/* jobnetctl gc: remove what no longer has a namespace (the attachment's
+ * elements, relay, port claims, veth, reservations and record), attachments
+ * whose ADD never finished, and leftovers no record owns (links named like
+ * jobnet's veths, reservations, port claims); then rebuild the tables from
+ * what remains. Unlike the CNI GC command it needs no list from a runtime:
+ * a job without its namespace is gone. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cni/cleanup.h"
+#include "../cni/ipam.h"
+#include "../cni/link.h"
+#include "../cni/netns.h"
+#include "../cni/policy.h"
+#include "../cni/ports.h"
+#include "../cni/teardown.h"
+#include "ctl.h"
+#include "ctlscan.h"
+#include "ctlstate.h"
+
+struct gc_run {
+	const char *state_dir;
+	size_t removed, failures;
+	struct nl_sock *node;
+	struct known known;
+};
+
+static void say(struct gc_run *run, bool failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(struct gc_run *run, bool failed, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs(failed ? "failed: " : "removed: ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+	if (failed)
+		run->failures++;
+	else
+		run->removed++;
+}
+
+static bool namespace_is_gone(const char *path)
+{
+	struct jn_error err = { 0 };
+	int fd = -1, rc;
+
+	if (path[0] == '\0')
+		return true;
+	rc = netns_open(path, &fd, &err);
+	if (fd >= 0)
+		close(fd);
+	/* Gone, or something that is no longer a network namespace. */
+	return rc == -ENOENT || (rc < 0 && err.code == JN_ERR_NETNS);
+}
+
+struct network_visit {
+	struct gc_run *run;
+	const char *name;
+};
+
+static int collect_record(struct state_network *net, const char *key, void *data)
+{
+	struct network_visit *v = data;
+	struct jn_error err = { 0 };
+	struct attachment a;
+	const char *why = NULL;
+
+	if (state_read_attachment_key(net, key, &a, &err) < 0)
+		return 0; /* jobnetctl repair restores damaged records first */
+	if (!a.complete)
+		why = "its ADD never finished";
+	else if (namespace_is_gone(a.netns))
+		why = "its namespace is gone";
+	if (why != NULL) {
+		int rc = teardown_attachment(v->run->state_dir, net, &a, &err);
+		say(v->run, rc < 0, "%s/%s (%s)%s%s", v->name, key, why, rc < 0 ? ": " : "", rc < 0 ? err.msg : "");
+	}
+	attachment_free(&a);
+	return 0;
+}
+
+static int release_orphan(struct state_network *net, const char *address, const char *owner, void *data)
+{
+	struct network_visit *v = data;
+
+	if (faccessat(net->attachments_fd, owner, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	say(v->run, unlinkat(net->ipam_fd, address, 0) < 0 && errno != ENOENT,
+	    "%s: reservation of %s (by %s, which has no record)", v->name, address, owner);
+	return 0;
+}
+
+static int gc_network(struct state_network *net, const char *name, void *ctx)
+{
+	struct network_visit v = { .run = ctx, .name = name };
+	struct jn_error err = { 0 };
+
+	state_each_attachment(net, collect_record, &v, &err);
+	ipam_each(net, release_orphan, &v, &err);
+	return 0;
+}
+
+static void drop_link(const char *name, void *ctx)
+{
+	struct gc_run *run = ctx;
+	struct jn_error err = { 0 };
+
+	if (!is_jobnet_veth(name) || namelist_has(&run->known.veths, name))
+		return;
+	link_delete(run->node, name, &err);
+	say(run, jn_error_is_set(&err), "link %s (it belongs to no attachment)", name);
+}
+
+static void drop_claim(const char *owner, const char *claim, void *ctx)
+{
+	struct gc_run *run = ctx;
+	struct jn_error err = { 0 };
+
+	if (namelist_has(&run->known.owners, owner))
+		return;
+	ports_drop_claim(run->state_dir, claim, &err);
+	say(run, jn_error_is_set(&err), "host port %s (claimed by %s, which has no record)", claim, owner);
+}
+
+int ctl_gc(int argc, char **argv, struct ctl_options *opts)
+{
+	struct gc_run run = { .state_dir = opts->state_dir };
+	struct jn_error err = { 0 };
+
+	if (argc > 1)
+		return ctl_usage_error("jobnetctl gc", "unexpected argument \"%s\"", argv[1]);
+	if (link_socket_open(&run.node, &err) < 0) {
+		ctl_error("%s", err.msg);
+		return CTL_EXIT_FAIL;
+	}
+	ctlstate_each_network(opts->state_dir, true, gc_network, &run);
+	known_scan(opts->state_dir, &run.known);
+	/* With an unreadable record, what it owns cannot be told from leftovers. */
+	if (run.known.unreadable == 0) {
+		link_each(run.node, drop_link, &run, &err);
+		ports_each_claim(opts->state_dir, drop_claim, &run, &err);
+	}
+	known_free(&run.known);
+	jn_error_clear(&err);
+	if (policy_repair(opts->state_dir, &err) < 0)
+		say(&run, true, "nftables: %s", err.msg);
+	link_socket_freep(&run.node);
+	printf("%zu removed, %zu failure(s)\n", run.removed, run.failures);
+	return run.failures ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+}

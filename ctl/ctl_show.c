@@ -1,0 +1,139 @@
+/* jobnetctl show CONTAINER: everything jobnet knows of one attachment (or of
+ * each attachment of that container), and its nftables elements as the
+ * kernel lists them. A unique prefix of the container ID is enough. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../cni/cleanup.h"
+#include "../cni/policy.h"
+#include "../cni/service.h"
+#include "ctl.h"
+#include "ctlstate.h"
+
+#define SHOW_USAGE "jobnetctl show CONTAINER [--json]"
+
+struct show_run {
+	const char *wanted;
+	const char *state_dir;
+	bool json;
+	size_t shown;
+	json_t *list;
+};
+
+static void print_facts(const struct jobfacts *f)
+{
+	char peer[JN_ADDR_STRLEN];
+
+	printf("facts:      group %s, %s, ", f->group[0] ? f->group : "(none)",
+	       f->multinode ? "multinode" : "single-node");
+	if (f->total_blocks)
+		printf("%u of %u blocks, ", f->blocks, f->total_blocks);
+	else
+		printf("whole instance, ");
+	printf("role %s", facts_role_name(f->role));
+	for (size_t i = 0; i < f->route_count; i++)
+		printf("%s%s", i ? "," : ", routes ", f->routes[i]);
+	for (size_t i = 0; i < f->peer_count; i++)
+		printf("%s%s", i ? "," : ", peers ", prefix_format(&f->peers[i], peer));
+	printf("\n");
+}
+
+static void print_network_side(const struct attachment *a)
+{
+	char addr[JN_ADDR_STRLEN], gw[JN_ADDR_STRLEN], mac[18];
+
+	printf("addresses: ");
+	for (size_t i = 0; i < a->addr_count; i++)
+		printf(" %s via %s", prefix_format(&a->addrs[i], addr), addr_format(&a->gateways[i], gw));
+	names_format_mac(a->mac, mac);
+	printf("%s\nhost veth:  %s on %s (job MAC %s)\n", a->addr_count ? "" : " -", a->host_veth[0] ? a->host_veth : "-",
+	       a->bridge[0] ? a->bridge : "-", mac);
+	printf("ports:     ");
+	for (size_t i = 0; i < a->map_count; i++) {
+		char text[96];
+		portmap_describe(&a->maps[i], text, sizeof(text));
+		printf(" %s -> %u%s", text, a->maps[i].container_port, i + 1 < a->map_count ? "," : "");
+	}
+	printf("%s\nrelay:      %s", a->map_count ? "" : " -", a->relay.pid ? "" : "-");
+	if (a->relay.pid)
+		printf("pid %d (%s)", a->relay.pid, relay_is_alive(&a->relay) ? "running" : "not running");
+	printf("\n");
+}
+
+static void print_element(void *ctx, const char *line)
+{
+	json_t *list = ctx;
+
+	if (list != NULL)
+		json_array_append_new(list, json_string(line));
+	else
+		printf("  %s\n", line);
+}
+
+static void print_text(const struct show_run *run, const struct attachment *a)
+{
+	struct jn_error err = { 0 };
+	char when[32];
+	time_t created = (time_t)a->created;
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&created));
+	printf("%scontainer:  %s\nifname:     %s\nnetwork:    %s\nnamespace:  %s\n", run->shown ? "\n" : "",
+	       a->container_id, a->ifname, a->network, a->netns[0] ? a->netns : "-");
+	printf("mode:       %s%s (decision %s, rule %s: %s)\n", a->mode, a->complete ? "" : ", ADD unfinished",
+	       a->decision, a->rule[0] ? a->rule : "-", a->reason);
+	print_facts(&a->facts);
+	print_network_side(a);
+	printf("created:    %s\nelements:%s\n", when, strcmp(a->mode, "bridge") ? " none (host mode)" : "");
+	if (policy_show_elements(run->state_dir, a, print_element, NULL, &err) < 0)
+		printf("  (cannot list: %s)\n", err.msg);
+}
+
+static int show_one(const struct attachment *a, void *data)
+{
+	struct show_run *run = data;
+	struct jn_error err = { 0 };
+	json_t *j, *elements;
+
+	if (strncmp(a->container_id, run->wanted, strlen(run->wanted)) != 0)
+		return 0;
+	if (!run->json) {
+		print_text(run, a);
+	} else {
+		j = attachment_to_json(a);
+		elements = json_array();
+		if (policy_show_elements(run->state_dir, a, print_element, elements, &err) < 0)
+			json_array_append_new(elements, json_string(err.msg));
+		json_object_set_new(j, "elements", elements);
+		json_array_append_new(run->list, j);
+	}
+	run->shown++;
+	return 0;
+}
+
+int ctl_show(int argc, char **argv, struct ctl_options *opts)
+{
+	struct show_run run = { .state_dir = opts->state_dir, .json = opts->json };
+	cleanup_json json_t *list = NULL;
+	int rc;
+
+	if (argc < 2)
+		return ctl_usage_error(SHOW_USAGE, "which container?");
+	if (argc > 2)
+		return ctl_usage_error(SHOW_USAGE, "unexpected argument \"%s\"", argv[2]);
+	if (argv[1][0] == '\0' || strlen(argv[1]) > JN_ID_MAX)
+		return ctl_usage_error(SHOW_USAGE, "\"%s\" is not a container ID", argv[1]);
+	run.wanted = argv[1];
+	run.list = list = json_array();
+	rc = ctlstate_each(opts->state_dir, show_one, &run);
+	if (run.shown == 0) {
+		ctl_error("no attachment of container \"%s\"", argv[1]);
+		return CTL_EXIT_FAIL;
+	}
+	if (opts->json) {
+		cleanup_free char *text = json_dumps(list, JSON_INDENT(2));
+		if (text != NULL)
+			printf("%s\n", text);
+	}
+	return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+}

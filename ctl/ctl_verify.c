@@ -1,0 +1,160 @@
+/* jobnetctl verify: compare the state with the kernel and print each drift,
+ * one line each; exit 1 when there is any. It changes nothing. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cni/cleanup.h"
+#include "../cni/ipam.h"
+#include "../cni/link.h"
+#include "../cni/netrecord.h"
+#include "../cni/policy.h"
+#include "../cni/ports.h"
+#include "../cni/verify.h"
+#include "ctl.h"
+#include "ctlscan.h"
+#include "ctlstate.h"
+
+struct verify_run {
+	const char *state_dir;
+	bool json;
+	json_t *list;
+	size_t drifts;
+	size_t attachments;
+	struct known known;
+	const char *where; /* the network or attachment being looked at */
+};
+
+static void drift(struct verify_run *run, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void drift(struct verify_run *run, const char *where, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	run->drifts++;
+	if (run->json)
+		json_array_append_new(run->list, json_pack("{s:s, s:s}", "where", where, "drift", text));
+	else
+		printf("drift: %s: %s\n", where, text);
+}
+
+static void on_network_element(void *ctx, const char *what)
+{
+	struct verify_run *run = ctx;
+
+	drift(run, run->where, "nftables element missing: %s", what);
+}
+
+struct network_visit {
+	struct verify_run *run;
+	const char *name;
+	struct netrecord rec;
+	bool have_rec;
+};
+
+static int verify_record(struct state_network *net, const char *key, void *data)
+{
+	struct network_visit *v = data;
+	struct jn_error err = { 0 };
+	struct drifts drifts = { .count = 0 };
+	struct attachment a;
+	char where[JN_ID_MAX + JN_ATTACHMENT_KEY_MAX + 2];
+
+	snprintf(where, sizeof(where), "%s/%s", v->name, key);
+	v->run->attachments++;
+	if (state_read_attachment_key(net, key, &a, &err) < 0) {
+		drift(v->run, where, "%s", err.code ? err.msg : "the record vanished");
+		return 0;
+	}
+	if (!a.complete)
+		drift(v->run, where, "the ADD never finished (DEL it, or jobnetctl gc)");
+	else if (strcmp(a.mode, "bridge") == 0 && !v->have_rec)
+		drift(v->run, where, "the network record is missing");
+	else if (verify_attachment(v->run->state_dir, net, &v->rec, &a, a.netns, &drifts, &err) < 0)
+		drift(v->run, where, "cannot verify: %s", err.msg);
+	for (size_t i = 0; i < drifts.count; i++)
+		drift(v->run, where, "%s", drifts.items[i]);
+	attachment_free(&a);
+	return 0;
+}
+
+static int verify_reservation(struct state_network *net, const char *address, const char *owner, void *data)
+{
+	struct network_visit *v = data;
+
+	if (faccessat(net->attachments_fd, owner, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		drift(v->run, v->name, "address %s is reserved by %s, which has no record", address, owner);
+	return 0;
+}
+
+static int verify_network(struct state_network *net, const char *name, void *ctx)
+{
+	struct network_visit v = { .run = ctx, .name = name };
+	struct jn_error err = { 0 };
+
+	if (netrecord_read(net, &v.rec, &v.have_rec, &err) < 0)
+		drift(v.run, name, "%s", err.msg);
+	v.run->where = name;
+	if (v.have_rec && policy_verify(v.run->state_dir, &v.rec, NULL, on_network_element, v.run, &err) < 0)
+		drift(v.run, name, "cannot verify its elements: %s", err.msg);
+	state_each_attachment(net, verify_record, &v, &err);
+	ipam_each(net, verify_reservation, &v, &err);
+	return 0;
+}
+
+static void verify_link(const char *name, void *ctx)
+{
+	struct verify_run *run = ctx;
+
+	if (is_jobnet_veth(name) && !namelist_has(&run->known.veths, name))
+		drift(run, "node", "link %s belongs to no attachment", name);
+}
+
+static void verify_claim(const char *owner, const char *claim, void *ctx)
+{
+	struct verify_run *run = ctx;
+
+	if (!namelist_has(&run->known.owners, owner))
+		drift(run, "node", "host port %s is claimed by %s, which has no record", claim, owner);
+}
+
+static void verify_node(struct verify_run *run)
+{
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	struct jn_error err = { 0 };
+
+	/* With an unreadable record, what it owns cannot be told from leftovers. */
+	if (run->known.unreadable > 0)
+		return;
+	if (link_socket_open(&sk, &err) == 0)
+		link_each(sk, verify_link, run, &err);
+	ports_each_claim(run->state_dir, verify_claim, run, &err);
+}
+
+int ctl_verify(int argc, char **argv, struct ctl_options *opts)
+{
+	struct verify_run run = { .state_dir = opts->state_dir, .json = opts->json };
+	cleanup_json json_t *list = json_array();
+
+	if (argc > 1)
+		return ctl_usage_error("jobnetctl verify [--json]", "unexpected argument \"%s\"", argv[1]);
+	run.list = list;
+	known_scan(opts->state_dir, &run.known);
+	ctlstate_each_network(opts->state_dir, false, verify_network, &run);
+	verify_node(&run);
+	known_free(&run.known);
+	if (opts->json) {
+		cleanup_free char *text = json_dumps(list, JSON_INDENT(2));
+		printf("%s\n", text ? text : "[]");
+	} else {
+		printf("%zu attachment(s), %zu drift(s)\n", run.attachments, run.drifts);
+	}
+	return run.drifts ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+}
