@@ -20,7 +20,7 @@ JOBNET_VERSION ?= 0.1.0
 PKGS := libnl-3.0 libnl-route-3.0 libmnl libnftables jansson
 DEBIAN_PACKAGES := build-essential pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
 	libnftables-dev libjansson-dev libcmocka-dev nftables iproute2 conntrack socat \
-	iputils-ping python3 containernetworking-plugins
+	iputils-ping python3 python3-yaml containernetworking-plugins
 
 # CFLAGS and LDFLAGS are the caller's (optimisation, hardening); the flags
 # jobnet needs are added to them, so `make CFLAGS=-O0` keeps -Werror.

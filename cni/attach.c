@@ -16,7 +16,7 @@ static int enable_forwarding(const struct netrecord *rec, struct jn_error *err)
 }
 
 int attach_bridge(struct nl_sock *node, const struct netrecord *rec, const struct attachment *a,
-			  struct attach_undo *undo, struct jn_error *err)
+		  struct attach_undo *undo, struct jn_error *err)
 {
 	if (enable_forwarding(rec, err) < 0)
 		return -1;

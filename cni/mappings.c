@@ -71,7 +71,7 @@ int mappings_install(const char *state_dir, struct attachment *a, struct jn_erro
 			attachment_addr(a, AF_INET6) != NULL, err) < 0)
 		return -1;
 	count = plan(a, listeners);
-	if (relay_spawn(listeners, count, &a->relay, err) < 0) {
+	if (relay_spawn(listeners, count, a->host_veth, &a->relay, err) < 0) {
 		ports_release(state_dir, owner, a->maps, a->map_count, NULL);
 		return -1;
 	}
@@ -121,7 +121,7 @@ int mappings_revive(struct attachment *a, bool *revived, struct jn_error *err)
 	*revived = false;
 	if (count == 0 || relay_is_alive(&a->relay))
 		return 0;
-	if (relay_spawn(listeners, count, &a->relay, err) < 0)
+	if (relay_spawn(listeners, count, a->host_veth, &a->relay, err) < 0)
 		return -1;
 	*revived = true;
 	return 0;

@@ -179,8 +179,8 @@ static void summarize(const char *listing, char *out, size_t size)
 	table_len = (int)(strstr(table, " {") ? strstr(table, " {") - (table + 6) : 0);
 	set_len = (int)strcspn(set + 5, " {");
 	elements += strlen("elements = { ");
-	snprintf(out, size, "%.*s %.*s: %.*s", table_len, table + 6, set_len, set + 5, (int)strcspn(elements, "}\n") - 1,
-		 elements);
+	snprintf(out, size, "%.*s %.*s: %.*s", table_len, table + 6, set_len, set + 5,
+		 (int)strcspn(elements, "}\n") - 1, elements);
 }
 
 static int show_line(const char *line, policy_element_fn fn, void *ctx)

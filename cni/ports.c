@@ -213,8 +213,8 @@ int ports_claim(const char *state_dir, const char *owner, struct portmap *maps, 
 	return rc;
 }
 
-int ports_reclaim(const char *state_dir, const char *owner, const struct portmap *maps, size_t count,
-		  size_t *restored, struct jn_error *err)
+int ports_reclaim(const char *state_dir, const char *owner, const struct portmap *maps, size_t count, size_t *restored,
+		  struct jn_error *err)
 {
 	char dir[PATH_MAX], holder[OWNER_MAX], text[96];
 

@@ -22,8 +22,8 @@ int ports_claim(const char *state_dir, const char *owner, struct portmap *maps, 
 
 /* Write the owner's claims that are missing, trusting the record (repair):
  * a port another owner holds now is error 107; nothing is bound or tested. */
-int ports_reclaim(const char *state_dir, const char *owner, const struct portmap *maps, size_t count,
-		  size_t *restored, struct jn_error *err);
+int ports_reclaim(const char *state_dir, const char *owner, const struct portmap *maps, size_t count, size_t *restored,
+		  struct jn_error *err);
 
 /* Release the owner's claims; ports claimed by others are left alone. */
 int ports_release(const char *state_dir, const char *owner, const struct portmap *maps, size_t count,

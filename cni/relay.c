@@ -57,7 +57,7 @@ static void drop_privileges(void)
 }
 
 /* In the grandchild: bind, report through the pipe, then serve. */
-static void run_relay(int report_fd, const struct relay_listener *listeners, size_t count)
+static void run_relay(int report_fd, const struct relay_listener *listeners, size_t count, const char *watch)
 {
 	int fds[JN_RELAY_MAX_LISTENERS];
 	struct relay_report r = { .pid = getpid(), .failed_index = -1 };
@@ -81,10 +81,10 @@ static void run_relay(int report_fd, const struct relay_listener *listeners, siz
 	}
 	prctl(PR_SET_NAME, "jobnet-relay", 0, 0, 0);
 	drop_privileges();
-	_exit(relay_serve(fds, listeners, count) < 0 ? 1 : 0);
+	_exit(relay_serve(fds, listeners, count, watch) < 0 ? 1 : 0);
 }
 
-static void start_child(int report_fd, const struct relay_listener *listeners, size_t count)
+static void start_child(int report_fd, const struct relay_listener *listeners, size_t count, const char *watch)
 {
 	/* Nothing of the plugin's stays open: not the runtime's pipes, not
 	 * netlink sockets, not locks. */
@@ -97,7 +97,7 @@ static void start_child(int report_fd, const struct relay_listener *listeners, s
 	case -1:
 		_exit(1);
 	case 0:
-		run_relay(report_fd, listeners, count);
+		run_relay(report_fd, listeners, count, watch);
 		_exit(1);
 	default:
 		_exit(0);
@@ -162,7 +162,8 @@ static int report_error(const struct relay_report *r, const struct relay_listene
 	return jn_error_errno(err, JN_ERR_KERNEL, r->errnum, "binding %s port %d for the loopback relay", host, port);
 }
 
-int relay_spawn(const struct relay_listener *listeners, size_t count, struct relay_handle *out, struct jn_error *err)
+int relay_spawn(const struct relay_listener *listeners, size_t count, const char *watch_ifname,
+		struct relay_handle *out, struct jn_error *err)
 {
 	struct relay_report r = { .failed_index = -1 };
 	int pipefd[2], status;
@@ -176,7 +177,7 @@ int relay_spawn(const struct relay_listener *listeners, size_t count, struct rel
 		return jn_error_errno(err, JN_ERR_KERNEL, errno ? errno : E2BIG, "starting the loopback relay");
 	child = fork();
 	if (child == 0)
-		start_child(pipefd[1], listeners, count);
+		start_child(pipefd[1], listeners, count, watch_ifname);
 	close(pipefd[1]);
 	if (child < 0) {
 		close(pipefd[0]);

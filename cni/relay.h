@@ -42,8 +42,12 @@ struct relay_handle {
 };
 
 /* Start a detached relay. Returns once it has bound every listener, or
- * error 107 naming the one it could not bind. */
-int relay_spawn(const struct relay_listener *listeners, size_t count, struct relay_handle *out, struct jn_error *err);
+ * error 107 naming the one it could not bind. The relay exits by itself
+ * when the node no longer has the link watch_ifname (the job's host veth,
+ * gone with the job's namespace), so a job whose DEL never comes leaves no
+ * relay behind. */
+int relay_spawn(const struct relay_listener *listeners, size_t count, const char *watch_ifname,
+		struct relay_handle *out, struct jn_error *err);
 
 /* Stop it (SIGTERM, then SIGKILL after a second); a relay already gone, or
  * a pid now used by another process, is success. */
@@ -51,7 +55,8 @@ int relay_stop(const struct relay_handle *h, struct jn_error *err);
 
 bool relay_is_alive(const struct relay_handle *h);
 
-/* The relay's event loop (in the relay process; returns on SIGTERM). */
-int relay_serve(const int *fds, const struct relay_listener *listeners, size_t count);
+/* The relay's event loop (in the relay process; returns on SIGTERM or when
+ * watch_ifname disappears). */
+int relay_serve(const int *fds, const struct relay_listener *listeners, size_t count, const char *watch_ifname);
 
 #endif

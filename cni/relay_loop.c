@@ -2,6 +2,7 @@
  * UDP datagrams through one upstream socket per client. Level-triggered
  * epoll; every fd is non-blocking. */
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -264,7 +265,7 @@ static void dispatch(struct loop *l, uint64_t data, uint32_t events)
 	}
 }
 
-int relay_serve(const int *fds, const struct relay_listener *listeners, size_t count)
+int relay_serve(const int *fds, const struct relay_listener *listeners, size_t count, const char *watch_ifname)
 {
 	struct loop l = { .fds = fds, .listeners = listeners, .count = count };
 	struct sigaction term = { .sa_handler = on_term };
@@ -285,6 +286,9 @@ int relay_serve(const int *fds, const struct relay_listener *listeners, size_t c
 		for (int i = 0; i < n; i++)
 			dispatch(&l, events[i].data.u64, events[i].events);
 		expire_sessions(&l);
+		/* The job is gone without a DEL: nothing left to relay to. */
+		if (watch_ifname != NULL && watch_ifname[0] != '\0' && if_nametoindex(watch_ifname) == 0)
+			break;
 	}
 	for (size_t i = 0; i < CONN_MAX; i++)
 		if (l.conns[i].used)

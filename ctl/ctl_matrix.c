@@ -201,9 +201,9 @@ static void print_json(const struct matrix *m)
 		json_t *row = json_object();
 		for (size_t d = 0; d < m->count; d++)
 			if (s != d)
-				json_object_set_new(row, m->ep[d].name,
-						    json_pack("{s:b, s:b}", "v4", m->reached[s][d][0], "v6",
-							      m->reached[s][d][1]));
+				json_object_set_new(
+					row, m->ep[d].name,
+					json_pack("{s:b, s:b}", "v4", m->reached[s][d][0], "v6", m->reached[s][d][1]));
 		json_object_set_new(rows, m->ep[s].name, row);
 	}
 	text = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

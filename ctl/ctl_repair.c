@@ -85,16 +85,15 @@ static int repair_links(struct network_visit *v, const struct attachment *a, con
 			attach_kernel_undo(v->run->node, &v->rec, a, &undo);
 		say(v->run, rc < 0, "%s: veth %s %s%s", where, a->host_veth, rc < 0 ? "not recreated: " : "recreated",
 		    rc < 0 ? err.msg : "");
-	} else if (found == 1 && (attach_bridge(v->run->node, &v->rec, a, &undo, &err) < 0 ||
-				  sandbox_configure(&sb, a, &err) < 0)) {
+	} else if (found == 1 &&
+		   (attach_bridge(v->run->node, &v->rec, a, &undo, &err) < 0 || sandbox_configure(&sb, a, &err) < 0)) {
 		say(v->run, true, "%s: %s", where, err.msg);
 	}
 	sandbox_close(&sb);
 	return 0;
 }
 
-static void repair_mappings(struct network_visit *v, struct state_network *net, struct attachment *a,
-			    const char *where)
+static void repair_mappings(struct network_visit *v, struct state_network *net, struct attachment *a, const char *where)
 {
 	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
 	struct jn_error err = { 0 };

@@ -47,8 +47,8 @@ static void print_network_side(const struct attachment *a)
 	for (size_t i = 0; i < a->addr_count; i++)
 		printf(" %s via %s", prefix_format(&a->addrs[i], addr), addr_format(&a->gateways[i], gw));
 	names_format_mac(a->mac, mac);
-	printf("%s\nhost veth:  %s on %s (job MAC %s)\n", a->addr_count ? "" : " -", a->host_veth[0] ? a->host_veth : "-",
-	       a->bridge[0] ? a->bridge : "-", mac);
+	printf("%s\nhost veth:  %s on %s (job MAC %s)\n", a->addr_count ? "" : " -",
+	       a->host_veth[0] ? a->host_veth : "-", a->bridge[0] ? a->bridge : "-", mac);
 	printf("ports:     ");
 	for (size_t i = 0; i < a->map_count; i++) {
 		char text[96];

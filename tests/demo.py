@@ -48,6 +48,19 @@ def decide_flags(facts):
     return flags
 
 
+def print_elements(table):
+    """Each set or map that has elements, with them (the chains are fixed)."""
+    name = None
+    for line in table.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] in ("set", "map"):
+            name = words[1]
+        elif "elements = {" in line:
+            print("%s %s" % (name, line.strip()))
+        elif line.startswith("\t\t\t     "):
+            print("%s %s" % (" " * len(name), line.strip()))
+
+
 def write_conflist(env, conf):
     d = env.tempdir("conf")
     path = os.path.join(d, "%s.conflist" % conf["name"])
@@ -91,8 +104,7 @@ def main():
         banner("jobnetctl list")
         print(node.ctl("list").stdout, end="")
         banner("nft list table inet jobnet (the sets with elements)")
-        table = node.nft("list", "table", "inet", "jobnet").stdout
-        print("\n".join(l for l in table.splitlines() if "elements" in l or l.startswith("\t\t\t     ")))
+        print_elements(node.nft("list", "table", "inet", "jobnet").stdout)
         banner("jobnetctl matrix")
         print(node.ctl("matrix").stdout, end="")
         banner("jobnetctl verify")

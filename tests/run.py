@@ -81,7 +81,15 @@ def load_modules(pattern):
     return tests
 
 
+def relays():
+    """Live relay processes (a zombie is dead, waiting for init to reap it)."""
+    out = subprocess.run(["ps", "-eo", "pid=,stat=,comm="], capture_output=True, text=True).stdout
+    return {int(l.split()[0]) for l in out.splitlines()
+            if l.split()[2:] == ["jobnet-relay"] and not l.split()[1].startswith("Z")}
+
+
 def run_one(full, fn, plugin, options):
+    before_relays = relays()
     env = jn.Env(plugin, options)
     start = time.time()
     error = None
@@ -100,6 +108,9 @@ def run_one(full, fn, plugin, options):
         jn.sh("ip", "netns", "del", ns, check=False)
     if problems and error is None:
         error = "cleanup failed: %s" % problems
+    left = relays() - before_relays
+    if left and error is None:
+        error = "relay processes left behind: %s" % sorted(left)
     took = time.time() - start
     if error is None:
         print("ok   %s (%.1fs)" % (full, took), flush=True)

@@ -247,3 +247,21 @@ def check_verifies_mappings(env):
     ns2, conf2, r2 = add_web(topo, [{"hostPort": 8082, "containerPort": WEB_TCP}], name="web2")
     topo.node.nft("delete", "element", "inet", "jobnet", "portmap_any4", "{ tcp . 8082 }")
     topo.node.check(ns2, "web2", r2.json, conf=conf2).expect_error(108, "element")
+
+
+@test
+def a_relay_ends_with_its_job_even_without_del(env):
+    topo = Topology(env, jobs=[])
+    ns, conf, r = add_web(topo, [{"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"}])
+    pid = json.loads(topo.node.ctl("list", "--json").stdout)[0]["relay"]["pid"]
+    expect(os.path.exists("/proc/%d" % pid), "the relay is not running")
+    for p in ns.processes():  # the listener's sockets are the runner's; only they hold the namespace
+        os.kill(p, 9)
+    ns.delete()
+    env.listener.close()  # the test's own sockets kept the job's namespace alive
+    gone = jn.wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
+                       open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z", timeout=8)
+    expect(gone, "the relay outlived its job's namespace")
+    expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 0.5)[0], "refused", "the loopback port after the relay ended")
+    out = topo.node.ctl("gc").stdout
+    expect("its namespace is gone" in out, "gc does not remove the job: %s" % out)

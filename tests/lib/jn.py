@@ -110,7 +110,29 @@ class Netns:
                 found.append("%s/%d" % (a["local"], a["prefixlen"]))
         return found
 
+    def processes(self):
+        """Processes living in this namespace (relays, a runtime's children)."""
+        try:
+            ino = os.stat(self.path).st_ino
+        except OSError:
+            return []
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat("/proc/%s/ns/net" % entry).st_ino == ino:
+                        pids.append(int(entry))
+                except OSError:
+                    pass
+        return pids
+
     def delete(self):
+        # Whatever still runs in the namespace would keep it alive.
+        for pid in self.processes():
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
         sh("ip", "netns", "del", self.name, check=False)
 
 

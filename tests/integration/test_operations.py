@@ -1,0 +1,220 @@
+"""jobnetctl show, verify, repair, gc and matrix (issue 6), with drift made
+on purpose: a deleted veth, a deleted element, a flushed ruleset, a deleted
+table, a stale reservation, a record cut short; the demo; the conf files."""
+
+import json
+import os
+import re
+import subprocess
+
+import jn
+from jn import expect, expect_eq, test
+from topology import JOB_TCP, Topology
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def verify(node):
+    proc = node.ctl("verify", check=False)
+    drifts = [l for l in proc.stdout.splitlines() if l.startswith("drift: ")]
+    return proc.returncode, drifts
+
+
+def jobnet_state(node):
+    """The rules and elements of jobnet's tables, comparable across rebuilds."""
+    rules, elements = [], []
+    for table in ("inet", "bridge"):
+        data = json.loads(node.nft("-j", "list", "table", table, "jobnet").stdout)["nftables"]
+        for obj in data:
+            if "rule" in obj:
+                r = obj["rule"]
+                rules.append((table, r["chain"], json.dumps(r["expr"], sort_keys=True)))
+            if "set" in obj or "map" in obj:
+                s = obj.get("set") or obj.get("map")
+                elements += ["%s %s %s" % (table, s["name"], json.dumps(e, sort_keys=True)) for e in s.get("elem", [])]
+    return rules, sorted(elements)
+
+
+@test
+def show_tells_everything_of_one_attachment(env):
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("a2", "neta", {"group": "A"})])
+    out = topo.node.ctl("show", "a1").stdout
+    a1, a2 = topo.jobs["a1"], topo.jobs["a2"]
+    for word in ("container:  a1", "group A", a1.veth, a1.mac, "rule host-when-possible",
+                 "inet jobnet job_addrs4: %s comment" % a1.addr[4],
+                 "inet jobnet job_talk4: %s . %s comment \"group A: a1 -> a2\"" % (a1.addr[4], a2.addr[4]),
+                 "bridge jobnet port_mac: \"%s\" . %s" % (a1.veth, a1.mac)):
+        expect(word in out, "jobnetctl show a1 lacks %r:\n%s" % (word, out))
+    topo.node.nft("delete", "element", "inet", "jobnet", "job_addrs4", "{ %s }" % a1.addr[4])
+    out = topo.node.ctl("show", "a1").stdout
+    expect("MISSING inet jobnet job_addrs4 { %s }" % a1.addr[4] in out, "a missing element in show:\n%s" % out)
+    data = json.loads(topo.node.ctl("show", "a", "--json").stdout)
+    expect_eq(sorted(d["containerID"] for d in data), ["a1", "a2"], "show by prefix")
+    expect(any("job_talk4" in e for e in data[0]["elements"]), "elements in show --json")
+    proc = topo.node.ctl("show", "zz", check=False)
+    expect(proc.returncode == 1 and "no attachment" in proc.stderr, "show of an unknown container: %r" % proc.stderr)
+    for args in (("show",), ("show", "a1", "b1")):
+        expect_eq(topo.node.ctl(*args, check=False).returncode, 2, "exit code of jobnetctl %s" % " ".join(args))
+
+
+@test
+def verify_finds_each_drift_and_repair_fixes_it(env):
+    topo = Topology(env)
+    node = topo.node
+    expect_eq(verify(node), (0, []), "verify on a fresh node")
+    a1, a2, a3, b1 = (topo.jobs[n] for n in ("a1", "a2", "a3", "b1"))
+    before = jobnet_state(node)
+    # Five kinds of drift at once.
+    node.ns.ip("link", "del", a1.veth)
+    node.nft("delete", "element", "inet", "jobnet", "job_talk4", "{ %s . %s }" % (a2.addr[4], a3.addr[4]))
+    node.nft("delete", "element", "bridge", "jobnet", "port_ip4", '{ "%s" . %s }' % (b1.veth, b1.addr[4]))
+    os.symlink("ghost:eth0", os.path.join(node.state_dir, "neta", "ipam", "10.61.0.200"))
+    record = os.path.join(node.state_dir, "netb", "attachments", "b1:eth0")
+    text = open(record).read()
+    with open(record, "w") as f:
+        f.write(text[: len(text) // 3])
+    rc, drifts = verify(node)
+    expect_eq(rc, 1, "verify's exit code with drift")
+    wanted = ["host veth \"%s\" is missing" % a1.veth, "job_talk4 { %s . %s }" % (a2.addr[4], a3.addr[4]),
+              "10.61.0.200 is reserved by ghost:eth0", "netb/b1:eth0: record", "corrupt"]
+    for w in wanted:
+        expect(any(w in d for d in drifts), "verify does not report %r:\n%s" % (w, "\n".join(drifts)))
+    out = node.ctl("repair").stdout
+    for w in ("veth %s recreated" % a1.veth, "record restored from its copy", "10.61.0.200 released"):
+        expect(w in out, "repair does not say %r:\n%s" % (w, out))
+    expect_eq(verify(node), (0, []), "verify after repair")
+    expect_eq(jobnet_state(node), before, "rules and elements after repair")
+    # The repaired pieces work: a1 talks to a2 again, a2 to a3, b1 is fenced.
+    for src, dst in ((a1, a2), (a2, a3), (topo.jobs["r"], a1)):
+        expect_eq(jn.tcp_probe(src.ns, dst.addr[4], JOB_TCP, 1.0)[0], "reached", "%s -> %s after repair" % (
+            src.name, dst.name))
+    expect_eq(jn.tcp_probe(b1.ns, a1.addr[4], JOB_TCP)[0], "timeout", "b1 -> a1 after repair")
+    again = node.ctl("repair").stdout
+    expect("0 repair(s), 0 failure(s)" in again, "a second repair still repaired:\n%s" % again)
+
+
+@test
+def repair_brings_back_a_flushed_ruleset(env):
+    topo = Topology(env)
+    node = topo.node
+    before = jobnet_state(node)
+    a1, b1 = topo.jobs["a1"], topo.jobs["b1"]
+    node.nft("flush", "ruleset")
+    expect_eq(jn.tcp_probe(b1.ns, a1.addr[4], JOB_TCP, 1.0)[0], "reached", "b1 -> a1 with no ruleset")
+    rc, drifts = verify(node)
+    expect(rc == 1 and any("tables" in d for d in drifts), "verify after a flush:\n%s" % "\n".join(drifts))
+    out = node.ctl("repair").stdout
+    expect("nftables tables, rebuilt from the state" in out, "repair after a flush:\n%s" % out)
+    expect_eq(jobnet_state(node), before, "rules and elements after flush and repair")
+    expect_eq(jn.tcp_probe(b1.ns, a1.addr[4], JOB_TCP)[0], "timeout", "b1 -> a1 after repair")
+    expect_eq(verify(node), (0, []), "verify after repair")
+
+
+@test
+def add_restores_a_deleted_table(env):
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("a2", "neta", {"group": "A"}),
+                               ("b1", "netb", {"group": "B"})])
+    node = topo.node
+    before = jobnet_state(node)
+    node.nft("delete", "table", "inet", "jobnet")
+    topo.add_job("late", "neta", {"group": "A"})
+    rules, elements = jobnet_state(node)
+    expect_eq(rules, before[0], "rules after an ADD rebuilt the table")
+    missing = [e for e in before[1] if e not in elements]
+    expect_eq(missing, [], "elements of earlier jobs after an ADD rebuilt the table")
+    a1, b1, late = topo.jobs["a1"], topo.jobs["b1"], topo.jobs["late"]
+    expect_eq(jn.tcp_probe(late.ns, a1.addr[4], JOB_TCP, 1.0)[0], "reached", "late -> a1 (same group)")
+    expect_eq(jn.tcp_probe(b1.ns, a1.addr[4], JOB_TCP)[0], "timeout", "b1 -> a1 after the rebuild")
+
+
+@test
+def gc_removes_what_has_no_namespace(env):
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("a2", "neta", {"group": "A"})])
+    node = topo.node
+    a1, a2 = topo.jobs["a1"], topo.jobs["a2"]
+    a1.ns.delete()
+    node.ns.ip("link", "add", "jn0123456789ab", "type", "veth", "peer", "name", "jnorphanpeer")
+    os.makedirs(os.path.join(node.state_dir, "policy", "ports", "tcp-4444"))
+    os.symlink("neta:gone:eth0", os.path.join(node.state_dir, "policy", "ports", "tcp-4444", "any"))
+    out = node.ctl("gc").stdout
+    for w in ("neta/a1:eth0 (its namespace is gone)", "link jn0123456789ab", "host port tcp-4444/any"):
+        expect(w in out, "gc does not say %r:\n%s" % (w, out))
+    expect_eq(node.records(), ["a2:eth0"], "records after gc")
+    expect(not node.ns.link_exists(a1.veth) and not node.ns.link_exists("jn0123456789ab"), "links after gc")
+    expect(a1.addr[4] not in json.dumps(jobnet_state(node)), "a1's elements after gc")
+    expect(node.ns.link_exists(a2.veth), "gc removed a live job's veth")
+    expect_eq(verify(node), (0, []), "verify after gc")
+    expect("0 removed" in node.ctl("gc").stdout, "a second gc removed something")
+
+
+@test
+def matrix_shows_who_reaches_whom(env):
+    topo = Topology(env)
+    out = topo.node.ctl("matrix").stdout
+    rows = {l.split()[0]: l.split()[1:] for l in out.splitlines()[1:] if l and not l.startswith("(")}
+    header = out.splitlines()[0].split()[3:]
+    cell = lambda src, dst: rows[src][header.index(dst)]
+    expect_eq(cell("a1", "a2"), "yes", "a1 -> a2")
+    expect_eq(cell("a1", "a3"), "yes", "a1 -> a3 (other bridge, same group)")
+    expect_eq(cell("a1", "b1"), "no", "a1 -> b1")
+    expect_eq(cell("r", "a1"), "yes", "router -> a1")
+    expect_eq(cell("a1", "r"), "no", "a1 -> router")
+    expect_eq(cell("lone", "a1"), "no", "lone -> a1")
+    expect_eq(cell("node", "b1"), "yes", "node -> b1")
+    expect_eq(cell("b1", "node"), "no", "b1 -> node")
+    data = json.loads(topo.node.ctl("matrix", "--json").stdout)
+    expect_eq(data["a1"]["a2"], {"v4": True, "v6": True}, "matrix --json a1 -> a2")
+    expect_eq(data["a1"]["b1"], {"v4": False, "v6": False}, "matrix --json a1 -> b1")
+
+
+@test
+def every_subcommand_refuses_bad_invocations(env):
+    node = env.node()
+    for args in (("verify", "x"), ("repair", "x"), ("gc", "x"), ("matrix", "x"), ("list", "x"),
+                 ("decide", "--blocks", "9"), ("decide", "--bogus"), ("show",)):
+        proc = node.ctl(*args, check=False)
+        expect_eq(proc.returncode, 2, "exit code of jobnetctl %s" % " ".join(args))
+        expect("usage: jobnetctl" in proc.stderr, "no usage for jobnetctl %s: %r" % (" ".join(args), proc.stderr))
+
+
+@test
+def the_demo_runs_and_leaves_nothing(env):
+    build = os.path.dirname(env.plugin.path)
+    before = sorted(os.listdir(jn.NETNS_DIR)) if os.path.isdir(jn.NETNS_DIR) else []
+    proc = subprocess.run(["python3", os.path.join(ROOT, "tests", "demo.py")], capture_output=True, text=True,
+                          env=dict(os.environ, BUILD=build), timeout=120)
+    expect(proc.returncode == 0, "the demo failed:\n%s\n%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
+    for w in ("decide: bridge forced-bridge", "decide: bridge partial-instance", "decide: host host-when-possible",
+              "no interface: it shares the node's network", "job_talk4", "from \\ to", "0 drift(s)",
+              "the namespaces, processes and state are gone"):
+        expect(w in proc.stdout, "the demo does not show %r" % w)
+    router_row = [l for l in proc.stdout.splitlines() if l.startswith("router ")][-1]
+    expect(router_row.split()[4:6] == ["yes", "yes"], "the demo's router row %r" % router_row)
+    after = sorted(os.listdir(jn.NETNS_DIR)) if os.path.isdir(jn.NETNS_DIR) else []
+    expect_eq(after, before, "namespaces after the demo")
+    live = [l for l in subprocess.run(["ps", "-eo", "stat=,comm="], capture_output=True, text=True).stdout.splitlines()
+            if l.split()[1:] == ["jobnet-relay"] and not l.startswith("Z")]
+    expect_eq(live, [], "relays that outlived the demo")
+
+
+@test
+def the_shipped_units_say_what_they_do(env):
+    unit = open(os.path.join(ROOT, "conf", "systemd", "jobnet-repair.service")).read()
+    execs = re.findall(r"^ExecStart=(.*)$", unit, re.M)
+    expect_eq(execs, ["/usr/local/sbin/jobnetctl gc", "/usr/local/sbin/jobnetctl repair"], "the unit's ExecStart")
+    expect(re.search(r"^Before=.*containerd\.service", unit, re.M), "the unit does not run before containerd")
+    import yaml
+    docs = list(yaml.safe_load_all(open(os.path.join(ROOT, "conf", "kubernetes", "jobnet-daemonset.yaml"))))
+    kinds = [d["kind"] for d in docs]
+    expect_eq(kinds, ["ConfigMap", "DaemonSet"], "the manifest's objects")
+    conflist = json.loads(docs[0]["data"]["10-jobnet.conflist"])
+    expect(conflist["plugins"][0]["capabilities"].get("io.kubernetes.cri.pod-annotations"),
+           "the DaemonSet's conflist does not ask for pod annotations")
+    pod = docs[1]["spec"]["template"]["spec"]
+    paths = sorted(v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v)
+    for p in ("/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni/jobnet"):
+        expect(p in paths, "the DaemonSet does not mount %s" % p)
+    expect(pod.get("hostNetwork") is True, "the DaemonSet does not run in the node's network")
+    install = open(os.path.join(ROOT, "conf", "kubernetes", "install.sh")).read()
+    expect("[ ! -e /host/etc/cni/net.d/10-jobnet.conflist ]" in install, "install.sh overwrites a conflist")
