@@ -223,6 +223,14 @@ int policy_show_elements(const char *state_dir, const struct attachment *a, poli
 	return 0;
 }
 
+int policy_verify_rules(const char *state_dir, netpolicy_missing_fn report, void *ctx, struct jn_error *err)
+{
+	char dir[PATH_MAX];
+
+	policy_dir(state_dir, dir);
+	return netpolicy_verify_rules(dir, report, ctx, err);
+}
+
 int policy_repair(const char *state_dir, struct jn_error *err)
 {
 	struct netpolicy_restore restore = { .each = restore_all, .ctx = (void *)state_dir };

@@ -37,6 +37,9 @@ typedef void (*policy_element_fn)(void *ctx, const char *line);
 int policy_show_elements(const char *state_dir, const struct attachment *a, policy_element_fn fn, void *ctx,
 			 struct jn_error *err);
 
+/* Report chains whose rules differ from what jobnet loaded. */
+int policy_verify_rules(const char *state_dir, netpolicy_missing_fn report, void *ctx, struct jn_error *err);
+
 /* Take the lock and rebuild jobnet's tables from every record. */
 int policy_repair(const char *state_dir, struct jn_error *err);
 

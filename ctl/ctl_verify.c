@@ -125,10 +125,19 @@ static void verify_claim(const char *owner, const char *claim, void *ctx)
 		drift(run, "node", "host port %s is claimed by %s, which has no record", claim, owner);
 }
 
+static void on_rule_drift(void *ctx, const char *what)
+{
+	drift(ctx, "node", "%s", what);
+}
+
 static void verify_node(struct verify_run *run)
 {
 	cleanup_nl_sock struct nl_sock *sk = NULL;
 	struct jn_error err = { 0 };
+
+	if (policy_verify_rules(run->state_dir, on_rule_drift, run, &err) < 0)
+		drift(run, "node", "cannot compare the rules: %s", err.msg);
+	jn_error_clear(&err);
 
 	/* With an unreadable record, what it owns cannot be told from leftovers. */
 	if (run->known.unreadable > 0)

@@ -13,6 +13,7 @@
 #include "nftrun.h"
 #include "pairs.h"
 #include "render.h"
+#include "ruleset.h"
 #include "templates.h"
 
 static bool is_plain_name(const char *s)
@@ -167,15 +168,12 @@ static int run_batch(struct strbuf *batch, struct jn_error *err)
 	return nftrun(strbuf_text(batch), NULL, err);
 }
 
-static int attach_batch(int fd, const struct netpolicy_network *net, const struct netpolicy_network *old_net,
-			const struct netpolicy_job *job, const struct netpolicy_restore *restore, struct strbuf *batch,
-			struct jn_error *err)
+static int attach_batch(int fd, bool current, const struct netpolicy_network *net,
+			const struct netpolicy_network *old_net, const struct netpolicy_job *job,
+			const struct netpolicy_restore *restore, struct strbuf *batch, struct jn_error *err)
 {
 	struct batch_pairs bp = { .batch = batch, .op = RENDER_ADD };
-	bool current;
 
-	if (netpolicy_tables_are_current(&current, err) < 0)
-		return -1;
 	if (!current && rebuild(fd, restore, batch, err) < 0)
 		return -1;
 	if (old_net != NULL)
@@ -193,12 +191,16 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 {
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
 	cleanup_close int fd = -1;
+	bool current;
 
 	if (netpolicy_validate_network(net, err) < 0 || (old_net && netpolicy_validate_network(old_net, err) < 0) ||
 	    (job != NULL && netpolicy_validate_job(job, err) < 0))
 		return -1;
-	if (groups_open(policy_dir, true, &fd, err) < 0 ||
-	    attach_batch(fd, net, old_net, job, restore, &batch, err) < 0 || run_batch(&batch, err) < 0)
+	if (groups_open(policy_dir, true, &fd, err) < 0 || netpolicy_tables_are_current(&current, err) < 0 ||
+	    attach_batch(fd, current, net, old_net, job, restore, &batch, err) < 0 || run_batch(&batch, err) < 0)
+		return -1;
+	/* The tables were just loaded from the templates: remember their rules. */
+	if (!current && ruleset_save(policy_dir, err) < 0)
 		return -1;
 	/* The index follows the elements: a crash between the two leaves a job
 	 * that others do not pair with, which fails closed. */
@@ -304,9 +306,19 @@ int netpolicy_repair(const char *policy_dir, const struct netpolicy_restore *res
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
 	cleanup_close int fd = -1;
 
-	if (groups_open(policy_dir, true, &fd, err) < 0 || rebuild(fd, restore, &batch, err) < 0)
+	if (groups_open(policy_dir, true, &fd, err) < 0 || rebuild(fd, restore, &batch, err) < 0 ||
+	    run_batch(&batch, err) < 0)
 		return -1;
-	return run_batch(&batch, err);
+	return ruleset_save(policy_dir, err);
+}
+
+int netpolicy_verify_rules(const char *policy_dir, netpolicy_missing_fn report, void *ctx, struct jn_error *err)
+{
+	bool current;
+
+	if (netpolicy_tables_are_current(&current, err) < 0)
+		return -1;
+	return current ? ruleset_compare(policy_dir, report, ctx, err) : 0;
 }
 
 int netpolicy_probe(struct jn_error *err)

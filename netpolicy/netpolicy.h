@@ -89,6 +89,11 @@ int netpolicy_verify(const char *policy_dir, const struct netpolicy_network *net
 int netpolicy_job_lookups(const char *policy_dir, const struct netpolicy_job *job, struct strbuf *out,
 			  struct jn_error *err);
 
+/* Report each chain of jobnet's tables whose rules differ from those the
+ * templates made when they were last loaded (a deleted masquerade rule, an
+ * added accept). */
+int netpolicy_verify_rules(const char *policy_dir, netpolicy_missing_fn report, void *ctx, struct jn_error *err);
+
 /* Run nft text that lists something (jobnetctl show); *out is malloc'd. */
 int netpolicy_list(const char *command, char **out, struct jn_error *err);
 

@@ -23,13 +23,15 @@ static void report(struct jn_error *err, const char *nft_error)
 	jn_error_detail(err, "%s", nft_error);
 }
 
-static int run(const char *text, char **output, char **error_text, struct jn_error *err)
+static int run(const char *text, bool json, char **output, char **error_text, struct jn_error *err)
 {
 	cleanup_nft_ctx struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	int rc;
 
 	if (ctx == NULL || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
 		return jn_error_set(err, JN_ERR_NFTABLES, "cannot create an nftables context");
+	if (json)
+		nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_JSON);
 	rc = nft_run_cmd_from_buffer(ctx, text);
 	/* The buffers belong to ctx: copy them before it goes. */
 	if (output != NULL)
@@ -40,10 +42,10 @@ static int run(const char *text, char **output, char **error_text, struct jn_err
 	return rc == 0 ? 0 : 1;
 }
 
-int nftrun(const char *text, char **output, struct jn_error *err)
+static int run_reporting(const char *text, bool json, char **output, struct jn_error *err)
 {
 	cleanup_free char *error_text = NULL;
-	int rc = run(text, output, &error_text, err);
+	int rc = run(text, json, output, &error_text, err);
 
 	if (rc < 0)
 		return -1;
@@ -58,10 +60,20 @@ int nftrun(const char *text, char **output, struct jn_error *err)
 	return 0;
 }
 
+int nftrun(const char *text, char **output, struct jn_error *err)
+{
+	return run_reporting(text, false, output, err);
+}
+
+int nftrun_json(const char *text, char **output, struct jn_error *err)
+{
+	return run_reporting(text, true, output, err);
+}
+
 int nftrun_allow_absent(const char *text, bool *absent, struct jn_error *err)
 {
 	cleanup_free char *error_text = NULL;
-	int rc = run(text, NULL, &error_text, err);
+	int rc = run(text, false, NULL, &error_text, err);
 
 	*absent = false;
 	if (rc <= 0)

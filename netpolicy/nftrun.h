@@ -12,6 +12,9 @@
  * is not NULL it receives nft's output (malloc'd). */
 int nftrun(const char *text, char **output, struct jn_error *err);
 
+/* As nftrun, with nft's JSON output. */
+int nftrun_json(const char *text, char **output, struct jn_error *err);
+
 /* Run text and report whether it failed because an object was absent
  * ("No such file or directory"); other failures fill err. */
 int nftrun_allow_absent(const char *text, bool *absent, struct jn_error *err);

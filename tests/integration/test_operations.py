@@ -218,3 +218,24 @@ def the_shipped_units_say_what_they_do(env):
     expect(pod.get("hostNetwork") is True, "the DaemonSet does not run in the node's network")
     install = open(os.path.join(ROOT, "conf", "kubernetes", "install.sh")).read()
     expect("[ ! -e /host/etc/cni/net.d/10-jobnet.conflist ]" in install, "install.sh overwrites a conflist")
+
+
+@test
+def verify_notices_changed_rules(env):
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("b1", "neta", {"group": "B"})])
+    node = topo.node
+    before = jobnet_state(node)
+    listing = node.nft("-a", "list", "chain", "inet", "jobnet", "postrouting").stdout
+    handle = [l for l in listing.splitlines() if "masquerade" in l][0].split("handle ")[1]
+    node.nft("delete", "rule", "inet", "jobnet", "postrouting", "handle", handle)
+    node.nft("insert", "rule", "inet", "jobnet", "from_job", "accept")
+    a1, b1 = topo.jobs["a1"], topo.jobs["b1"]
+    expect_eq(jn.tcp_probe(b1.ns, a1.addr[4], JOB_TCP, 1.0)[0], "reached", "b1 -> a1 with an accept put in")
+    rc, drifts = verify(node)
+    expect_eq(rc, 1, "verify's exit code with changed rules")
+    for chain in ("inet jobnet postrouting", "inet jobnet from_job"):
+        expect(any(chain in d for d in drifts), "verify does not name chain %s:\n%s" % (chain, "\n".join(drifts)))
+    node.ctl("repair")
+    expect_eq(jobnet_state(node), before, "rules after repair")
+    expect_eq(verify(node), (0, []), "verify after repair")
+    expect_eq(jn.tcp_probe(b1.ns, a1.addr[4], JOB_TCP)[0], "timeout", "b1 -> a1 after repair")

@@ -1,0 +1,133 @@
+#include "ruleset.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cni/cleanup.h"
+#include "nftrun.h"
+
+#define RULESET_FILE "ruleset.txt"
+#define RULESET_MAX (256 * 1024)
+
+/* One line per chain: "family table chain: <chain's hook and rules>", the
+ * rules' expressions as canonical JSON, handles left out. */
+static void add_chain_lines(json_t *items, struct strbuf *out)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach (items, i, item) {
+		json_t *chain = json_object_get(item, "chain");
+		cleanup_free char *hook = NULL;
+		cleanup_json json_t *base = NULL;
+		if (chain == NULL)
+			continue;
+		base = json_pack("{s:O?, s:O?, s:O?, s:O?}", "type", json_object_get(chain, "type"), "hook",
+				 json_object_get(chain, "hook"), "prio", json_object_get(chain, "prio"), "policy",
+				 json_object_get(chain, "policy"));
+		hook = base ? json_dumps(base, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		strbuf_printf(out, "%s %s %s: %s", json_string_value(json_object_get(chain, "family")),
+			      json_string_value(json_object_get(chain, "table")),
+			      json_string_value(json_object_get(chain, "name")), hook ? hook : "");
+		for (size_t k = 0; k < json_array_size(items); k++) {
+			json_t *rule = json_object_get(json_array_get(items, k), "rule");
+			cleanup_free char *expr = NULL;
+			if (rule == NULL || !json_equal(json_object_get(rule, "chain"), json_object_get(chain, "name")))
+				continue;
+			expr = json_dumps(json_object_get(rule, "expr"), JSON_COMPACT | JSON_SORT_KEYS);
+			strbuf_printf(out, " | %s", expr ? expr : "");
+		}
+		strbuf_append(out, "\n");
+	}
+}
+
+static int snapshot(struct strbuf *out, struct jn_error *err)
+{
+	static const char *const tables[] = { "list table inet jobnet", "list table bridge jobnet" };
+
+	for (size_t t = 0; t < 2; t++) {
+		cleanup_free char *text = NULL;
+		cleanup_json json_t *root = NULL;
+		if (nftrun_json(tables[t], &text, err) < 0)
+			return -1;
+		root = json_loads(text, 0, NULL);
+		if (root == NULL)
+			return jn_error_set(err, JN_ERR_NFTABLES, "nft printed JSON jobnet cannot read");
+		add_chain_lines(json_object_get(root, "nftables"), out);
+	}
+	return strbuf_failed(out) ? jn_error_set(err, JN_ERR_NFTABLES, "out of memory") : 0;
+}
+
+int ruleset_save(const char *policy_dir, struct jn_error *err)
+{
+	cleanup_strbuf struct strbuf text = STRBUF_INIT;
+	char path[PATH_MAX], tmp[PATH_MAX];
+	cleanup_close int fd = -1;
+
+	if (snapshot(&text, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", policy_dir, RULESET_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", policy_dir, RULESET_FILE);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, strbuf_text(&text), text.len) != (ssize_t)text.len || rename(tmp, path) < 0)
+		return jn_error_errno(err, JN_ERR_STATE, errno, "saving %s", path);
+	return 0;
+}
+
+/* Whether text, one chain per line, has line as a whole line. */
+static bool has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+
+	for (const char *p = strstr(text, line); p != NULL; p = strstr(p + 1, line))
+		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+static void report_differences(const char *saved, const char *live, netpolicy_missing_fn report, void *ctx)
+{
+	cleanup_free char *copy = strdup(saved);
+	char *cursor = copy, *line;
+
+	/* A saved chain line not found whole is a chain that drifted. */
+	while (copy != NULL && (line = strsep(&cursor, "\n")) != NULL) {
+		char what[160];
+		size_t name_len = strcspn(line, ":");
+		if (line[0] == '\0' || has_line(live, line))
+			continue;
+		snprintf(what, sizeof(what), "the rules of chain %.*s differ from the ruleset jobnet loaded",
+			 (int)name_len, line);
+		report(ctx, what);
+	}
+}
+
+int ruleset_compare(const char *policy_dir, netpolicy_missing_fn report, void *ctx, struct jn_error *err)
+{
+	cleanup_strbuf struct strbuf live = STRBUF_INIT;
+	char path[PATH_MAX];
+	cleanup_free char *saved = NULL;
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", policy_dir, RULESET_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : jn_error_errno(err, JN_ERR_STATE, errno, "reading %s", path);
+	saved = malloc(RULESET_MAX);
+	if (saved == NULL)
+		return jn_error_set(err, JN_ERR_STATE, "out of memory");
+	n = read(fd, saved, RULESET_MAX - 1);
+	if (n < 0)
+		return jn_error_errno(err, JN_ERR_STATE, errno, "reading %s", path);
+	saved[n] = '\0';
+	if (snapshot(&live, err) < 0)
+		return -1;
+	report_differences(saved, strbuf_text(&live), report, ctx);
+	return 0;
+}
