@@ -42,6 +42,7 @@ struct add_run {
 	struct attachment a;
 	struct add_undo undo;
 	struct netrecord rec;
+	int relay_commit_fd; /* -1, or the relay waiting for its record */
 };
 
 static void add_rollback(struct add_run *run)
@@ -51,6 +52,7 @@ static void add_rollback(struct add_run *run)
 	char owner[JN_ATTACHMENT_KEY_MAX];
 
 	names_attachment_key(run->a.container_id, run->a.ifname, owner);
+	relay_abandon(&run->relay_commit_fd);
 	if (run->undo.policy_added)
 		policy_detach(state_dir, &run->a, &ignored);
 	if (run->undo.mappings_installed)
@@ -83,7 +85,7 @@ static int handle_existing(struct add_run *run, struct jn_error *err)
 				    run->p->inv.container_id, run->p->inv.ifname, run->p->conf.name);
 	}
 	log_warn("cleaning up what an interrupted ADD of %s/%s left", old.container_id, old.ifname);
-	rc = teardown_attachment(run->p->conf.state_dir, &run->net, &old, err);
+	rc = teardown_attachment(run->p->conf.state_dir, &run->net, &old, TEARDOWN_RECORD, err);
 	attachment_free(&old);
 	return rc;
 }
@@ -159,14 +161,16 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 		return -1;
 	/* Host ports are claimed under the policy lock, so two ADDs never
 	 * choose one; the relay has bound them before anything goes in. */
-	if (mappings_install(state_dir, &run->a, err) < 0)
+	if (mappings_install(state_dir, &run->a, &run->relay_commit_fd, err) < 0)
 		return -1;
 	run->undo.mappings_installed = true;
 	/* Complete before the elements go in, both under the policy lock: a
-	 * table rebuilt by anyone now restores this job's elements too. */
+	 * table rebuilt by anyone now restores this job's elements too. The
+	 * relay serves once the record names it. */
 	run->a.complete = true;
 	if (state_write_attachment(&run->net, &run->a, err) < 0)
 		return -1;
+	relay_commit(&run->relay_commit_fd);
 	run->undo.policy_added = true;
 	return policy_attach_locked(state_dir, &run->rec, found ? &old : NULL, &run->a, err);
 }
@@ -266,7 +270,7 @@ static int attach(struct add_run *run, json_t **result, struct jn_error *err)
 
 int cmd_add(struct plugin *p, json_t **result, struct jn_error *err)
 {
-	struct add_run run = { .p = p, .sb = { .netns_fd = -1 } };
+	struct add_run run = { .p = p, .sb = { .netns_fd = -1 }, .relay_commit_fd = -1 };
 	bool host = false;
 	int rc = -1;
 
@@ -284,6 +288,7 @@ int cmd_add(struct plugin *p, json_t **result, struct jn_error *err)
 		goto out;
 	rc = attach(&run, result, err);
 out:
+	relay_abandon(&run.relay_commit_fd); /* no-op unless a path missed it */
 	attachment_free(&run.a);
 	link_socket_freep(&run.node);
 	sandbox_close(&run.sb);

@@ -1,6 +1,7 @@
 /* DEL: remove an attachment. Succeeds and leaves no trace after ADD, when
  * repeated, without CNI_NETNS, with a namespace that no longer exists,
- * without prevResult, and for a container never added.
+ * without prevResult, for a container never added, after an ADD killed at
+ * any point, and with a record cut short or overwritten (see teardown_find).
  */
 #include <string.h>
 
@@ -10,27 +11,11 @@
 #include "state.h"
 #include "teardown.h"
 
-/* The record, or when it is missing or unreadable a stand-in built from
- * the derived veth name and the reservations the attachment owns. */
-static int find_attachment(struct plugin *p, struct state_network *net, struct attachment *a, struct jn_error *err)
-{
-	struct jn_error unreadable = { 0 };
-	bool found = false;
-
-	if (state_read_attachment(net, p->inv.container_id, p->inv.ifname, a, &found, &unreadable) < 0) {
-		/* A record cut short must not keep DEL from cleaning up. */
-		log_warn("%s; cleaning up from the reservations instead", unreadable.msg);
-		attachment_free(a);
-	} else if (found) {
-		return 0;
-	}
-	return teardown_reconstruct(net, p->conf.name, p->inv.container_id, p->inv.ifname, a, err);
-}
-
 int cmd_del(struct plugin *p, json_t **result, struct jn_error *err)
 {
 	struct state_network net;
 	struct attachment a;
+	enum teardown_source source;
 	int rc;
 
 	*result = NULL;
@@ -41,9 +26,9 @@ int cmd_del(struct plugin *p, json_t **result, struct jn_error *err)
 		state_close(&net);
 		return -1;
 	}
-	rc = find_attachment(p, &net, &a, err);
+	rc = teardown_find(&net, p->conf.name, p->inv.container_id, p->inv.ifname, &a, &source, err);
 	if (rc == 0)
-		rc = teardown_attachment(p->conf.state_dir, &net, &a, err);
+		rc = teardown_attachment(p->conf.state_dir, &net, &a, source, err);
 	if (rc == 0)
 		log_info("detached %s", a.host_veth);
 	attachment_free(&a);

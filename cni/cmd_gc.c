@@ -1,16 +1,20 @@
 /* GC: remove every attachment of this network that the runtime no longer
- * lists in cni.dev/valid-attachments, and every reservation whose owner is
- * neither recorded nor listed. Goes on past individual failures and reports
+ * lists in cni.dev/valid-attachments, and every reservation and host port
+ * claim whose owner is neither recorded nor listed. Goes on past individual failures and reports
  * them together at the end.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "cniversion.h"
 #include "ipam.h"
 #include "log.h"
 #include "plugin.h"
+#include "policy.h"
+#include "ports.h"
 #include "state.h"
 #include "teardown.h"
 
@@ -66,6 +70,7 @@ static int collect_stale(struct state_network *net, const char *key, void *data)
 	struct jn_error err = { 0 };
 	char cid[JN_ID_MAX + 1], ifname[JN_IFNAME_MAX + 1];
 	struct attachment a;
+	enum teardown_source source;
 
 	if (is_valid(run, key))
 		return 0;
@@ -73,15 +78,11 @@ static int collect_stale(struct state_network *net, const char *key, void *data)
 		log_warn("GC: ignoring unexpected file %s/attachments/%s", net->path, key);
 		return 0;
 	}
-	if (state_read_attachment_key(net, key, &a, &err) < 0) {
-		log_warn("GC: %s; removing from the reservations instead", err.msg);
-		jn_error_clear(&err);
-		if (teardown_reconstruct(net, run->p->conf.name, cid, ifname, &a, &err) < 0) {
-			note_failure(run, &err);
-			return 0;
-		}
+	if (teardown_find(net, run->p->conf.name, cid, ifname, &a, &source, &err) < 0) {
+		note_failure(run, &err);
+		return 0;
 	}
-	if (teardown_attachment(run->p->conf.state_dir, net, &a, &err) < 0)
+	if (teardown_attachment(run->p->conf.state_dir, net, &a, source, &err) < 0)
 		note_failure(run, &err);
 	else
 		run->removed++;
@@ -111,6 +112,57 @@ static int release_orphan(struct state_network *net, const char *address, const 
 	return 0;
 }
 
+struct claim_walk {
+	struct gc_run *run;
+	struct state_network *net;
+};
+
+/* "<network>:<cid>:<ifname>": the network and the attachment key. */
+static bool split_owner(const char *owner, char *network, char *key)
+{
+	const char *colon = strchr(owner, ':');
+	size_t n = colon ? (size_t)(colon - owner) : 0;
+	char cid[JN_ID_MAX + 1], ifname[JN_IFNAME_MAX + 1];
+
+	if (colon == NULL || n == 0 || n > JN_ID_MAX || strlen(colon + 1) >= JN_ATTACHMENT_KEY_MAX)
+		return false;
+	memcpy(network, owner, n);
+	network[n] = '\0';
+	strcpy(key, colon + 1);
+	return names_is_valid_id(network) && split_key(key, cid, ifname);
+}
+
+/* A host port claim of this network whose attachment is neither listed nor
+ * recorded, or one whose owner names nothing at all (a damaged claim). */
+static void release_orphan_claim(const char *owner, const char *claim, void *data)
+{
+	struct claim_walk *walk = data;
+	struct jn_error err = { 0 };
+	char network[JN_ID_MAX + 1], key[JN_ATTACHMENT_KEY_MAX];
+
+	if (split_owner(owner, network, key)) {
+		if (strcmp(network, walk->run->p->conf.name) != 0 || is_valid(walk->run, key) ||
+		    faccessat(walk->net->attachments_fd, key, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return;
+		log_info("GC: releasing host port %s, claimed by %s which has no record", claim, key);
+	} else {
+		log_warn("GC: releasing host port %s, whose claim names no attachment", claim);
+	}
+	if (ports_drop_claim(walk->run->p->conf.state_dir, claim, &err) < 0)
+		note_failure(walk->run, &err);
+}
+
+static int release_orphan_claims(struct gc_run *run, struct state_network *net, struct jn_error *err)
+{
+	struct claim_walk walk = { .run = run, .net = net };
+	cleanup_close int lock = -1;
+
+	/* Claims are made under the policy lock. */
+	if (policy_lock(run->p->conf.state_dir, &lock, err) < 0)
+		return -1;
+	return ports_each_claim(run->p->conf.state_dir, release_orphan_claim, &walk, err);
+}
+
 int cmd_gc(struct plugin *p, json_t **result, struct jn_error *err)
 {
 	struct gc_run run = { .p = p };
@@ -129,7 +181,7 @@ int cmd_gc(struct plugin *p, json_t **result, struct jn_error *err)
 	net.lock_timeout = p->conf.lock_timeout;
 	if (net.dir_fd >= 0 &&
 	    (state_lock(&net, err) < 0 || state_each_attachment(&net, collect_stale, &run, err) < 0 ||
-	     ipam_each(&net, release_orphan, &run, err) < 0)) {
+	     ipam_each(&net, release_orphan, &run, err) < 0 || release_orphan_claims(&run, &net, err) < 0)) {
 		state_close(&net);
 		return -1;
 	}

@@ -11,10 +11,13 @@ static char log_context[320];
 static int log_fd = -1;
 static int log_quiet;
 
+static void flatten(char *text);
+
 void log_set_context(const char *command, const char *container_id, const char *ifname)
 {
 	snprintf(log_context, sizeof(log_context), "%s%s%s%s%s", command, container_id[0] ? " " : "", container_id,
 		 ifname[0] ? "/" : "", ifname);
+	flatten(log_context);
 }
 
 void log_open_file(const char *path)
@@ -37,6 +40,15 @@ void log_set_quiet(int quiet)
 	log_quiet = quiet;
 }
 
+/* A control byte in a message (from a namespace path, say) becomes '?': one
+ * message stays one line, and no escape sequence reaches a terminal. */
+static void flatten(char *text)
+{
+	for (unsigned char *p = (unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 static void log_line(const char *level, int to_stderr, const char *fmt, va_list ap)
 {
 	char body[1024], stamp[32];
@@ -44,6 +56,7 @@ static void log_line(const char *level, int to_stderr, const char *fmt, va_list 
 	struct tm tm;
 
 	vsnprintf(body, sizeof(body), fmt, ap);
+	flatten(body);
 	if (to_stderr && !log_quiet)
 		fprintf(stderr, "jobnet: %s: %s%s%s\n", level, log_context, log_context[0] ? ": " : "", body);
 	if (log_fd < 0)

@@ -11,6 +11,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "plugin.h"
+#include "../netpolicy/nftrun.h"
 #include "result.h"
 
 #define JN_STDIN_MAX (1 << 20)
@@ -126,6 +127,7 @@ int main(void)
 	}
 	cniargs_free(&p.args);
 	netconf_free(&p.conf);
+	nftrun_release(); /* last: see nftrun.c */
 	log_close();
 	return rc < 0 ? 1 : 0;
 }

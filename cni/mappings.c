@@ -58,12 +58,13 @@ static void owner_of(const struct attachment *a, char *out, size_t size)
 	snprintf(out, size, "%s:%s:%s", a->network, a->container_id, a->ifname);
 }
 
-int mappings_install(const char *state_dir, struct attachment *a, struct jn_error *err)
+int mappings_install(const char *state_dir, struct attachment *a, int *relay_commit_fd, struct jn_error *err)
 {
 	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
 	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
 	size_t count;
 
+	*relay_commit_fd = -1;
 	if (a->map_count == 0)
 		return 0;
 	owner_of(a, owner, sizeof(owner));
@@ -71,22 +72,31 @@ int mappings_install(const char *state_dir, struct attachment *a, struct jn_erro
 			attachment_addr(a, AF_INET6) != NULL, err) < 0)
 		return -1;
 	count = plan(a, listeners);
-	if (relay_spawn(listeners, count, a->host_veth, &a->relay, err) < 0) {
+	if (relay_spawn(listeners, count, a->host_veth, &a->relay, relay_commit_fd, err) < 0) {
 		ports_release(state_dir, owner, a->maps, a->map_count, NULL);
 		return -1;
 	}
 	return 0;
 }
 
-int mappings_remove(const char *state_dir, const struct attachment *a, struct jn_error *err)
+int mappings_stop_relay(const struct attachment *a, struct jn_error *err)
+{
+	return relay_stop(&a->relay, err);
+}
+
+int mappings_release_ports(const char *state_dir, const struct attachment *a, struct jn_error *err)
 {
 	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
-	int rc = 0;
 
-	if (relay_stop(&a->relay, err) < 0)
-		rc = -1;
 	owner_of(a, owner, sizeof(owner));
-	if (ports_release(state_dir, owner, a->maps, a->map_count, err) < 0)
+	return ports_release(state_dir, owner, a->maps, a->map_count, err);
+}
+
+int mappings_remove(const char *state_dir, const struct attachment *a, struct jn_error *err)
+{
+	int rc = mappings_stop_relay(a, err);
+
+	if (mappings_release_ports(state_dir, a, err) < 0)
 		rc = -1;
 	return rc;
 }
@@ -113,15 +123,16 @@ int mappings_check(const char *state_dir, const struct attachment *a, struct jn_
 	return 0;
 }
 
-int mappings_revive(struct attachment *a, bool *revived, struct jn_error *err)
+int mappings_revive(struct attachment *a, bool *revived, int *relay_commit_fd, struct jn_error *err)
 {
 	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
 	size_t count = plan(a, listeners);
 
 	*revived = false;
+	*relay_commit_fd = -1;
 	if (count == 0 || relay_is_alive(&a->relay))
 		return 0;
-	if (relay_spawn(listeners, count, a->host_veth, &a->relay, err) < 0)
+	if (relay_spawn(listeners, count, a->host_veth, &a->relay, relay_commit_fd, err) < 0)
 		return -1;
 	*revived = true;
 	return 0;

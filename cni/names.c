@@ -40,7 +40,9 @@ bool names_is_valid_ifname(const char *text)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
-		if (c == '/' || c == ':' || isspace(c))
+		/* The kernel's rule, and no control byte either: the name goes
+		 * into file names and log lines. */
+		if (c == '/' || c == ':' || isspace(c) || c < 0x20 || c == 0x7f)
 			return false;
 	}
 	return true;

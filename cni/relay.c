@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 
 #define NOBODY 65534
 
@@ -56,7 +58,26 @@ static void drop_privileges(void)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-/* In the grandchild: bind, report through the pipe, then serve. */
+/* Fixed descriptors in the relay: the report pipe (written once) and the
+ * commit pipe (read once). */
+#define REPORT_FD 3
+#define COMMIT_FD 4
+
+/* Blocks until the plugin has written the record that names this relay; a
+ * plugin that died first (EOF) means no record will: the relay ends. */
+static bool wait_for_commit(void)
+{
+	char go;
+	ssize_t n;
+
+	do
+		n = read(COMMIT_FD, &go, 1);
+	while (n < 0 && errno == EINTR);
+	close(COMMIT_FD);
+	return n == 1;
+}
+
+/* In the grandchild: bind, report, wait for the commit, then serve. */
 static void run_relay(int report_fd, const struct relay_listener *listeners, size_t count, const char *watch)
 {
 	int fds[JN_RELAY_MAX_LISTENERS];
@@ -74,6 +95,8 @@ static void run_relay(int report_fd, const struct relay_listener *listeners, siz
 	if (write(report_fd, &r, sizeof(r)) != sizeof(r) || r.failed_index >= 0)
 		_exit(1);
 	close(report_fd);
+	if (!wait_for_commit())
+		_exit(0);
 	if (devnull >= 0) {
 		dup2(devnull, 0);
 		dup2(devnull, 1);
@@ -84,12 +107,17 @@ static void run_relay(int report_fd, const struct relay_listener *listeners, siz
 	_exit(relay_serve(fds, listeners, count, watch) < 0 ? 1 : 0);
 }
 
-static void start_child(int report_fd, const struct relay_listener *listeners, size_t count, const char *watch)
+static void start_child(int report_fd, int commit_fd, const struct relay_listener *listeners, size_t count,
+			const char *watch)
 {
-	/* Nothing of the plugin's stays open: not the runtime's pipes, not
-	 * netlink sockets, not locks. */
-	close_range(3, (unsigned)report_fd - 1, 0);
-	close_range((unsigned)report_fd + 1, ~0U, 0);
+	/* Nothing of the plugin's stays open but the two pipes: not the
+	 * runtime's pipes, not netlink sockets, not locks. dup2 clears
+	 * close-on-exec, which does not matter: the relay never executes. */
+	int report = fcntl(report_fd, F_DUPFD_CLOEXEC, 16), commit = fcntl(commit_fd, F_DUPFD_CLOEXEC, 16);
+
+	if (report < 0 || commit < 0 || dup2(report, REPORT_FD) < 0 || dup2(commit, COMMIT_FD) < 0)
+		_exit(1);
+	close_range(COMMIT_FD + 1, ~0U, 0);
 	if (setsid() < 0)
 		_exit(1);
 	signal(SIGHUP, SIG_IGN);
@@ -97,7 +125,7 @@ static void start_child(int report_fd, const struct relay_listener *listeners, s
 	case -1:
 		_exit(1);
 	case 0:
-		run_relay(report_fd, listeners, count, watch);
+		run_relay(REPORT_FD, listeners, count, watch);
 		_exit(1);
 	default:
 		_exit(0);
@@ -163,37 +191,70 @@ static int report_error(const struct relay_report *r, const struct relay_listene
 }
 
 int relay_spawn(const struct relay_listener *listeners, size_t count, const char *watch_ifname,
-		struct relay_handle *out, struct jn_error *err)
+		struct relay_handle *out, int *commit_fd, struct jn_error *err)
 {
 	struct relay_report r = { .failed_index = -1 };
-	int pipefd[2], status;
+	int report[2], commit[2], status;
 	pid_t child;
 
 	out->pid = 0;
 	out->start = 0;
+	*commit_fd = -1;
 	if (count == 0)
 		return 0;
-	if (count > JN_RELAY_MAX_LISTENERS || pipe2(pipefd, O_CLOEXEC) < 0)
-		return jn_error_errno(err, JN_ERR_KERNEL, errno ? errno : E2BIG, "starting the loopback relay");
+	if (count > JN_RELAY_MAX_LISTENERS)
+		return jn_error_set(err, JN_ERR_KERNEL, "%zu loopback mappings; at most %d", count,
+				    JN_RELAY_MAX_LISTENERS);
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return jn_error_errno(err, JN_ERR_KERNEL, errno, "starting the loopback relay");
+	if (pipe2(commit, O_CLOEXEC) < 0) {
+		close(report[0]);
+		close(report[1]);
+		return jn_error_errno(err, JN_ERR_KERNEL, errno, "starting the loopback relay");
+	}
 	child = fork();
 	if (child == 0)
-		start_child(pipefd[1], listeners, count, watch_ifname);
-	close(pipefd[1]);
+		start_child(report[1], commit[0], listeners, count, watch_ifname);
+	close(report[1]);
+	close(commit[0]);
 	if (child < 0) {
-		close(pipefd[0]);
+		close(report[0]);
+		close(commit[1]);
 		return jn_error_errno(err, JN_ERR_KERNEL, errno, "starting the loopback relay");
 	}
 	waitpid(child, &status, 0);
-	if (read_report(pipefd[0], &r) < 0) {
-		close(pipefd[0]);
+	if (read_report(report[0], &r) < 0) {
+		close(report[0]);
+		close(commit[1]);
 		return jn_error_set(err, JN_ERR_KERNEL, "the loopback relay died before it bound its sockets");
 	}
-	close(pipefd[0]);
-	if (r.failed_index >= 0)
+	close(report[0]);
+	if (r.failed_index >= 0) {
+		close(commit[1]);
 		return report_error(&r, listeners, err);
+	}
 	out->pid = r.pid;
 	out->start = start_time(r.pid);
+	*commit_fd = commit[1];
 	return 0;
+}
+
+void relay_commit(int *commit_fd)
+{
+	if (*commit_fd < 0)
+		return;
+	/* A relay that is gone already is CHECK's to report. */
+	if (write(*commit_fd, "", 1) < 0)
+		log_warn("the loopback relay ended before it was told to serve");
+	close(*commit_fd);
+	*commit_fd = -1;
+}
+
+void relay_abandon(int *commit_fd)
+{
+	if (*commit_fd >= 0)
+		close(*commit_fd);
+	*commit_fd = -1;
 }
 
 bool relay_is_alive(const struct relay_handle *h)

@@ -42,12 +42,20 @@ struct relay_handle {
 };
 
 /* Start a detached relay. Returns once it has bound every listener, or
- * error 107 naming the one it could not bind. The relay exits by itself
- * when the node no longer has the link watch_ifname (the job's host veth,
- * gone with the job's namespace), so a job whose DEL never comes leaves no
- * relay behind. */
+ * error 107 naming the one it could not bind. The relay then waits: the
+ * caller writes the record that names it (out) and calls relay_commit; if
+ * the caller dies first, or calls relay_abandon, the relay exits at once,
+ * so no process is ever left that no record names. *commit_fd is -1 when
+ * count is 0. Once serving, the relay exits by itself when the node no
+ * longer has the link watch_ifname (the job's host veth, gone with the
+ * job's namespace), so a job whose DEL never comes leaves no relay. */
 int relay_spawn(const struct relay_listener *listeners, size_t count, const char *watch_ifname,
-		struct relay_handle *out, struct jn_error *err);
+		struct relay_handle *out, int *commit_fd, struct jn_error *err);
+
+/* Tell the relay to serve, or to exit; both close *commit_fd and set it
+ * to -1, and do nothing when it is -1 already. */
+void relay_commit(int *commit_fd);
+void relay_abandon(int *commit_fd);
 
 /* Stop it (SIGTERM, then SIGKILL after a second); a relay already gone, or
  * a pid now used by another process, is success. */

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <unistd.h>
 
 #include "relay.h"
@@ -20,7 +23,7 @@
 #define BUF_SIZE 16384
 #define UDP_IDLE_SECONDS 120
 
-enum kind { LISTENER = 1, TCP_CLIENT, TCP_UPSTREAM, UDP_UPSTREAM };
+enum kind { LISTENER = 1, TCP_CLIENT, TCP_UPSTREAM, UDP_UPSTREAM, LINK_EVENTS };
 
 struct tcp_conn {
 	bool used;
@@ -47,6 +50,7 @@ struct loop {
 	size_t count;
 	struct tcp_conn *conns;
 	struct udp_session *sessions;
+	bool link_changed; /* a link event came: is the watched veth still there? */
 };
 
 static volatile sig_atomic_t stopping;
@@ -244,6 +248,15 @@ static void expire_sessions(struct loop *l)
 	}
 }
 
+/* What the messages say does not matter: the name is looked up after. */
+static void drain_link_events(int fd)
+{
+	char buf[8192];
+
+	while (recv(fd, buf, sizeof(buf), 0) > 0 || errno == ENOBUFS)
+		;
+}
+
 static void dispatch(struct loop *l, uint64_t data, uint32_t events)
 {
 	size_t index = (size_t)(data & 0xffffffffu);
@@ -262,7 +275,26 @@ static void dispatch(struct loop *l, uint64_t data, uint32_t events)
 	case UDP_UPSTREAM:
 		on_udp_upstream(l, index);
 		break;
+	case LINK_EVENTS:
+		drain_link_events((int)index);
+		l->link_changed = true;
+		break;
 	}
+}
+
+/* Link notifications of the node's namespace, so the relay ends as soon as
+ * its job's veth is deleted rather than at the next periodic look. Needs no
+ * privilege. -1 when it cannot be had: the periodic look remains. */
+static int open_link_events(void)
+{
+	struct sockaddr_nl local = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 int relay_serve(const int *fds, const struct relay_listener *listeners, size_t count, const char *watch_ifname)
@@ -270,6 +302,7 @@ int relay_serve(const int *fds, const struct relay_listener *listeners, size_t c
 	struct loop l = { .fds = fds, .listeners = listeners, .count = count };
 	struct sigaction term = { .sa_handler = on_term };
 	struct epoll_event events[64];
+	int link_events = -1;
 
 	sigaction(SIGTERM, &term, NULL);
 	sigaction(SIGINT, &term, NULL);
@@ -281,15 +314,21 @@ int relay_serve(const int *fds, const struct relay_listener *listeners, size_t c
 		return -1;
 	for (size_t i = 0; i < count; i++)
 		watch(&l, EPOLL_CTL_ADD, fds[i], EPOLLIN, tag(LISTENER, i));
+	if (watch_ifname != NULL && watch_ifname[0] != '\0' && (link_events = open_link_events()) >= 0)
+		watch(&l, EPOLL_CTL_ADD, link_events, EPOLLIN, tag(LINK_EVENTS, (size_t)link_events));
 	while (!stopping) {
 		int n = epoll_wait(l.ep, events, 64, 1000);
 		for (int i = 0; i < n; i++)
 			dispatch(&l, events[i].data.u64, events[i].events);
 		expire_sessions(&l);
 		/* The job is gone without a DEL: nothing left to relay to. */
-		if (watch_ifname != NULL && watch_ifname[0] != '\0' && if_nametoindex(watch_ifname) == 0)
+		if ((link_events < 0 || l.link_changed) && watch_ifname != NULL && watch_ifname[0] != '\0' &&
+		    if_nametoindex(watch_ifname) == 0)
 			break;
+		l.link_changed = false;
 	}
+	if (link_events >= 0)
+		close(link_events);
 	for (size_t i = 0; i < CONN_MAX; i++)
 		if (l.conns[i].used)
 			close_conn(&l.conns[i]);

@@ -224,6 +224,32 @@ int state_restore_attachment(struct state_network *net, const char *key, struct 
 	return write_atomically(net, key, text, err);
 }
 
+int state_read_attachment_copy(struct state_network *net, const char *key, struct attachment *out, struct jn_error *err)
+{
+	char copy[JN_ATTACHMENT_KEY_MAX + 8];
+
+	copy_name(key, copy, sizeof(copy));
+	return state_read_attachment_key(net, copy, out, err);
+}
+
+bool state_copy_agrees(struct state_network *net, const char *key, const struct attachment *a)
+{
+	struct jn_error ignored = { 0 };
+	struct attachment copy;
+	cleanup_json json_t *mine = NULL, *theirs = NULL;
+	bool agrees;
+
+	if (state_read_attachment_copy(net, key, &copy, &ignored) < 0) {
+		attachment_free(&copy);
+		return false;
+	}
+	mine = attachment_to_json(a);
+	theirs = attachment_to_json(&copy);
+	agrees = mine != NULL && theirs != NULL && json_equal(mine, theirs);
+	attachment_free(&copy);
+	return agrees;
+}
+
 static int read_file_at(int dir_fd, const char *name, char **out, struct jn_error *err)
 {
 	cleanup_close int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -261,11 +287,16 @@ int state_read_attachment_key(struct state_network *net, const char *key, struct
 		return rc == -1 ? -1 : jn_error_errno(err, JN_ERR_STATE, -rc, "reading record \"%s\"", key);
 	j = json_loads(text, 0, &jerr);
 	if (j == NULL)
-		return jn_error_set(err, JN_ERR_STATE, "record %s/attachments/%s is corrupt: %s", net->path, key,
-				    jerr.text);
-	if (attachment_from_json(j, out, err) < 0)
-		return jn_error_wrap(err, "record %s/attachments/%s is corrupt", net->path, key);
-	return 0;
+		jn_error_set(err, JN_ERR_STATE, "record %s/attachments/%s is corrupt: %s", net->path, key, jerr.text);
+	else if (attachment_from_json(j, out, err) < 0)
+		jn_error_wrap(err, "record %s/attachments/%s is corrupt", net->path, key);
+	else
+		return 0;
+	if (key[0] != '.')
+		jn_error_detail(err,
+				"jobnetctl repair restores it from the copy kept beside it; DEL removes the "
+				"attachment all the same");
+	return -1;
 }
 
 int state_read_attachment(struct state_network *net, const char *container_id, const char *ifname,

@@ -55,6 +55,15 @@ int state_read_attachment(struct state_network *net, const char *container_id, c
 			  struct attachment *out, bool *found, struct jn_error *err);
 /* Read a record by its file name (the attachment key). */
 int state_read_attachment_key(struct state_network *net, const char *key, struct attachment *out, struct jn_error *err);
+/* Read the copy kept beside a record (".<key>.copy"); returns as
+ * state_read_attachment_key does. */
+int state_read_attachment_copy(struct state_network *net, const char *key, struct attachment *out,
+			       struct jn_error *err);
+
+/* Whether the copy beside a record reads and says what a (the record)
+ * says; jobnetctl verify reports a copy that does not, repair rewrites it. */
+bool state_copy_agrees(struct state_network *net, const char *key, const struct attachment *a);
+
 /* Put back a damaged record from the copy kept beside it (".<key>.copy"). */
 int state_restore_attachment(struct state_network *net, const char *key, struct jn_error *err);
 int state_remove_attachment(struct state_network *net, const char *container_id, const char *ifname,

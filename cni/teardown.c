@@ -1,5 +1,7 @@
 #include "teardown.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -8,6 +10,7 @@
 #include "log.h"
 #include "mappings.h"
 #include "policy.h"
+#include "ports.h"
 
 static int remove_host_veth(const struct attachment *a, struct jn_error *err)
 {
@@ -33,21 +36,70 @@ static int release_addresses(struct state_network *net, const struct attachment 
 	return rc;
 }
 
-int teardown_attachment(const char *state_dir, struct state_network *net, const struct attachment *a,
-			struct jn_error *err)
+struct owner_claims {
+	const char *state_dir;
+	const char *owner;
+	struct jn_error *err;
+	int rc;
+};
+
+static void drop_if_owned(const char *owner, const char *claim, void *data)
 {
+	struct owner_claims *c = data;
+
+	if (strcmp(owner, c->owner) != 0)
+		return;
+	log_info("releasing host port claim %s of %s, which has no readable record", claim, owner);
+	if (ports_drop_claim(c->state_dir, claim, c->err) < 0)
+		c->rc = -1;
+}
+
+/* A stand-in record lists no mapping: release by owner. Cheap enough on
+ * this rare path (one directory per mapped port). */
+static int release_claims_of(const char *state_dir, const struct attachment *a, struct jn_error *err)
+{
+	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
+	struct owner_claims c = { .state_dir = state_dir, .owner = owner, .err = err };
+
+	snprintf(owner, sizeof(owner), "%s:%s:%s", a->network, a->container_id, a->ifname);
+	if (ports_each_claim(state_dir, drop_if_owned, &c, err) < 0)
+		return -1;
+	return c.rc;
+}
+
+int teardown_attachment(const char *state_dir, struct state_network *net, const struct attachment *a,
+			enum teardown_source source, struct jn_error *err)
+{
+	bool stand_in = source == TEARDOWN_NO_RECORD || source == TEARDOWN_UNREADABLE;
 	int rc = 0;
 
+	/* The relay first (it serves through the veth), then the veth: from
+	 * then on the job cannot send, so removing its elements and flushing
+	 * its connections cannot race with its traffic. The relay of a
+	 * stand-in (its pid was in the lost record) ends by itself when the
+	 * veth goes. */
+	if (mappings_stop_relay(a, err) < 0)
+		rc = -1;
+	if (remove_host_veth(a, err) < 0)
+		rc = -1;
 	/* A bridge job always has an address; without one (a stand-in record
 	 * that found no reservation) no element can be left either. */
 	if (a->addr_count > 0 && policy_detach(state_dir, a, err) < 0)
 		rc = -1;
-	if (mappings_remove(state_dir, a, err) < 0)
+	if (mappings_release_ports(state_dir, a, err) < 0)
 		rc = -1;
-	if (remove_host_veth(a, err) < 0)
+	if (stand_in && release_claims_of(state_dir, a, err) < 0)
 		rc = -1;
 	if (release_addresses(net, a, err) < 0)
 		rc = -1;
+	/* The unreadable record is skipped by the rebuild, so the tables come
+	 * back with every element but this attachment's. */
+	if (source == TEARDOWN_UNREADABLE && rc == 0) {
+		log_warn("rebuilding the tables without %s/%s, whose record and copy are unreadable", a->container_id,
+			 a->ifname);
+		if (policy_repair(state_dir, err) < 0)
+			rc = -1;
+	}
 	/* The record goes last: while anything above failed it is how a
 	 * later DEL or GC finds what is left. */
 	if (rc == 0 && state_remove_attachment(net, a->container_id, a->ifname, err) < 0)
@@ -77,8 +129,8 @@ static int collect_owned(struct state_network *net, const char *address, const c
 	return 0;
 }
 
-int teardown_reconstruct(struct state_network *net, const char *network, const char *container_id, const char *ifname,
-			 struct attachment *out, struct jn_error *err)
+static int reconstruct(struct state_network *net, const char *network, const char *container_id, const char *ifname,
+		       struct attachment *out, struct jn_error *err)
 {
 	char owner[JN_ATTACHMENT_KEY_MAX];
 	struct owned_walk walk = { .owner = owner, .out = out };
@@ -89,10 +141,46 @@ int teardown_reconstruct(struct state_network *net, const char *network, const c
 	strcpy(out->network, network);
 	strcpy(out->mode, "bridge");
 	names_host_veth(network, container_id, ifname, out->host_veth);
+	names_container_mac(network, container_id, ifname, out->mac);
 	names_attachment_key(container_id, ifname, owner);
 	/* Without a record, the reservations are the only list of addresses:
 	 * a scan, but only on this rare path. */
 	if (net->dir_fd < 0)
 		return 0;
 	return ipam_each(net, collect_owned, &walk, err);
+}
+
+int teardown_find(struct state_network *net, const char *network, const char *container_id, const char *ifname,
+		  struct attachment *out, enum teardown_source *source, struct jn_error *err)
+{
+	char key[JN_ATTACHMENT_KEY_MAX];
+	struct jn_error unreadable = { 0 };
+	int rc;
+
+	*source = TEARDOWN_NO_RECORD;
+	attachment_init(out);
+	if (net->dir_fd < 0)
+		return reconstruct(net, network, container_id, ifname, out, err);
+	names_attachment_key(container_id, ifname, key);
+	rc = state_read_attachment_key(net, key, out, &unreadable);
+	if (rc == 0) {
+		*source = TEARDOWN_RECORD;
+		return 0;
+	}
+	attachment_free(out);
+	/* A missing record: an attachment never made, or already removed. */
+	if (rc == -ENOENT)
+		return reconstruct(net, network, container_id, ifname, out, err);
+	log_warn("%s; using its copy", unreadable.msg);
+	jn_error_clear(&unreadable);
+	rc = state_read_attachment_copy(net, key, out, &unreadable);
+	if (rc == 0 && strcmp(out->container_id, container_id) == 0 && strcmp(out->ifname, ifname) == 0) {
+		*source = TEARDOWN_COPY;
+		return 0;
+	}
+	attachment_free(out);
+	log_warn("the copy of %s does not read either (%s); removing what its name and reservations tell", key,
+		 rc == -ENOENT ? "missing" : unreadable.msg);
+	*source = TEARDOWN_UNREADABLE;
+	return reconstruct(net, network, container_id, ifname, out, err);
 }

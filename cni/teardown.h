@@ -8,15 +8,28 @@
 #include "error.h"
 #include "state.h"
 
-/* Remove the attachment's nftables elements, host veth, reservations and
- * record, in that order. Goes on past a failing step and returns the first
- * error, so one broken piece never keeps the rest alive. */
-int teardown_attachment(const char *state_dir, struct state_network *net, const struct attachment *a,
-			struct jn_error *err);
+/* Where the attachment that DEL or GC removes came from. */
+enum teardown_source {
+	TEARDOWN_RECORD, /* its record */
+	TEARDOWN_COPY, /* the record did not read; the copy beside it did */
+	TEARDOWN_NO_RECORD, /* none: a stand-in (derived names, reservations) */
+	TEARDOWN_UNREADABLE, /* neither record nor copy read: a stand-in */
+};
 
-/* Build a stand-in record for an attachment whose record is missing or
- * unreadable: the derived veth name and the reservations it owns. */
-int teardown_reconstruct(struct state_network *net, const char *network, const char *container_id, const char *ifname,
-			 struct attachment *out, struct jn_error *err);
+/* Find what to remove: the record, else its copy, else a stand-in record
+ * built from the derived veth name and the reservations the attachment
+ * owns. Fails only when the state cannot be read at all. */
+int teardown_find(struct state_network *net, const char *network, const char *container_id, const char *ifname,
+		  struct attachment *out, enum teardown_source *source, struct jn_error *err);
+
+/* Remove the attachment's relay, host veth, nftables elements (and its
+ * connections), host ports, reservations and record, in that order. A stand-in names no port: the
+ * claims its owner holds are found in the registry. For one whose record
+ * did not read (TEARDOWN_UNREADABLE) the elements it cannot name (port
+ * mappings, pairs) go by rebuilding the tables from every other record.
+ * Goes on past a failing step and returns the first error, so one broken
+ * piece never keeps the rest alive. */
+int teardown_attachment(const char *state_dir, struct state_network *net, const struct attachment *a,
+			enum teardown_source source, struct jn_error *err);
 
 #endif

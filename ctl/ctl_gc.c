@@ -79,7 +79,7 @@ static int collect_record(struct state_network *net, const char *key, void *data
 	else if (namespace_is_gone(a.netns))
 		why = "its namespace is gone";
 	if (why != NULL) {
-		int rc = teardown_attachment(v->run->state_dir, net, &a, &err);
+		int rc = teardown_attachment(v->run->state_dir, net, &a, TEARDOWN_RECORD, &err);
 		say(v->run, rc < 0, "%s/%s (%s)%s%s", v->name, key, why, rc < 0 ? ": " : "", rc < 0 ? err.msg : "");
 	}
 	attachment_free(&a);

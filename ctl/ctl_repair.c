@@ -99,6 +99,7 @@ static void repair_mappings(struct network_visit *v, struct state_network *net, 
 	struct jn_error err = { 0 };
 	size_t restored = 0;
 	bool revived = false;
+	int relay_commit_fd = -1;
 
 	snprintf(owner, sizeof(owner), "%s:%s:%s", a->network, a->container_id, a->ifname);
 	if (ports_reclaim(v->run->state_dir, owner, a->maps, a->map_count, &restored, &err) < 0)
@@ -106,10 +107,15 @@ static void repair_mappings(struct network_visit *v, struct state_network *net, 
 	else if (restored > 0)
 		say(v->run, false, "%s: %zu port claim(s) rewritten", where, restored);
 	jn_error_clear(&err);
-	if (mappings_revive(a, &revived, &err) < 0 || (revived && state_write_attachment(net, a, &err) < 0))
+	if (mappings_revive(a, &revived, &relay_commit_fd, &err) < 0 ||
+	    (revived && state_write_attachment(net, a, &err) < 0)) {
+		relay_abandon(&relay_commit_fd);
 		say(v->run, true, "%s: loopback relay: %s", where, err.msg);
-	else if (revived)
-		say(v->run, false, "%s: loopback relay started again (pid %d)", where, a->relay.pid);
+	} else {
+		relay_commit(&relay_commit_fd);
+		if (revived)
+			say(v->run, false, "%s: loopback relay started again (pid %d)", where, a->relay.pid);
+	}
 }
 
 static int repair_record(struct state_network *net, const char *key, void *data)
@@ -127,6 +133,12 @@ static int repair_record(struct state_network *net, const char *key, void *data)
 			return 0;
 		}
 		say(v->run, false, "%s: record restored from its copy", where);
+	} else if (!state_copy_agrees(net, key, &a)) {
+		if (state_write_attachment(net, &a, &err) < 0)
+			say(v->run, true, "%s: rewriting its copy: %s", where, err.msg);
+		else
+			say(v->run, false, "%s: the copy beside the record rewritten", where);
+		jn_error_clear(&err);
 	}
 	if (a.complete && strcmp(a.mode, "bridge") == 0 && v->have_rec) {
 		repair_links(v, &a, where);

@@ -73,6 +73,8 @@ static int verify_record(struct state_network *net, const char *key, void *data)
 		drift(v->run, where, "%s", err.code ? err.msg : "the record vanished");
 		return 0;
 	}
+	if (!state_copy_agrees(net, key, &a))
+		drift(v->run, where, "the copy kept beside the record is damaged or differs");
 	if (!a.complete)
 		drift(v->run, where, "the ADD never finished (DEL it, or jobnetctl gc)");
 	else if (strcmp(a.mode, "bridge") == 0 && !v->have_rec)

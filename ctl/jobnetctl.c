@@ -2,11 +2,14 @@
  * table also prints the usage. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../cni/log.h"
 #include "../cni/netconf.h"
+#include "../netpolicy/nftrun.h"
 #include "ctl.h"
+#include "ctlout.h"
 
 static const struct {
 	const char *name;
@@ -97,6 +100,8 @@ int main(int argc, char **argv)
 	struct ctl_options opts = { .state_dir = JN_DEFAULT_STATE_DIR };
 	int rc;
 
+	ctlout_install();
+	atexit(nftrun_release);
 	argc--;
 	argv++;
 	rc = parse_globals(&argc, &argv, &opts);

@@ -6,12 +6,38 @@
 
 #include "../cni/cleanup.h"
 
-static void nft_ctx_freep(struct nft_ctx **ctx)
+/* One context for the whole process. Closing a netfilter socket right
+ * after a transaction that deleted something waits for an RCU grace period
+ * (the kernel flushes its deferred destruction first): ~15 ms here. Kept
+ * open, the socket goes at nftrun_release(), after the rest of the work,
+ * by when the grace period has passed. libnftables checks the ruleset's
+ * generation before each command, so a reused cache is never stale. */
+static struct nft_ctx *shared_ctx;
+
+static struct nft_ctx *context(bool json)
 {
-	if (*ctx)
-		nft_ctx_free(*ctx);
+	unsigned flags;
+
+	if (shared_ctx == NULL) {
+		shared_ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+		if (shared_ctx == NULL)
+			return NULL;
+		if (nft_ctx_buffer_output(shared_ctx) < 0 || nft_ctx_buffer_error(shared_ctx) < 0) {
+			nftrun_release();
+			return NULL;
+		}
+	}
+	flags = nft_ctx_output_get_flags(shared_ctx) & ~(unsigned)NFT_CTX_OUTPUT_JSON;
+	nft_ctx_output_set_flags(shared_ctx, flags | (json ? NFT_CTX_OUTPUT_JSON : 0));
+	return shared_ctx;
 }
-#define cleanup_nft_ctx __attribute__((cleanup(nft_ctx_freep)))
+
+void nftrun_release(void)
+{
+	if (shared_ctx != NULL)
+		nft_ctx_free(shared_ctx);
+	shared_ctx = NULL;
+}
 
 /* First line of nft's error text, for the message; all of it goes to details. */
 static void report(struct jn_error *err, const char *nft_error)
@@ -25,17 +51,18 @@ static void report(struct jn_error *err, const char *nft_error)
 
 static int run(const char *text, bool json, char **output, char **error_text, struct jn_error *err)
 {
-	cleanup_nft_ctx struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_ctx *ctx = context(json);
+	const char *out_text;
 	int rc;
 
-	if (ctx == NULL || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
+	if (ctx == NULL)
 		return jn_error_set(err, JN_ERR_NFTABLES, "cannot create an nftables context");
-	if (json)
-		nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_JSON);
 	rc = nft_run_cmd_from_buffer(ctx, text);
-	/* The buffers belong to ctx: copy them before it goes. */
+	/* Reading a buffer empties it for the next command; both are always
+	 * read, so neither carries one command's text into the next. */
+	out_text = nft_ctx_get_output_buffer(ctx);
 	if (output != NULL)
-		*output = strdup(nft_ctx_get_output_buffer(ctx));
+		*output = strdup(out_text);
 	*error_text = strdup(nft_ctx_get_error_buffer(ctx));
 	if (*error_text == NULL || (output != NULL && *output == NULL))
 		return jn_error_set(err, JN_ERR_NFTABLES, "out of memory reading nftables output");

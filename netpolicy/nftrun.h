@@ -8,6 +8,11 @@
 
 #include "../cni/error.h"
 
+/* Free the context all calls share (see nftrun.c); call last, after the
+ * work that follows the last transaction. Calling nftrun again makes a new
+ * one. */
+void nftrun_release(void);
+
 /* Run text; on failure fill err (code 106) with what nft said. When output
  * is not NULL it receives nft's output (malloc'd). */
 int nftrun(const char *text, char **output, struct jn_error *err);

@@ -13,6 +13,8 @@
 
 #define RULESET_FILE "ruleset.txt"
 #define RULESET_MAX (256 * 1024)
+#define SNAPSHOT_HEAD "# jobnet ruleset snapshot\n"
+#define SNAPSHOT_TAIL "# end\n"
 
 /* One line per chain: "family table chain: <chain's hook and rules>", the
  * rules' expressions as canonical JSON, handles left out. */
@@ -69,8 +71,12 @@ int ruleset_save(const char *policy_dir, struct jn_error *err)
 	char path[PATH_MAX], tmp[PATH_MAX];
 	cleanup_close int fd = -1;
 
+	strbuf_append(&text, SNAPSHOT_HEAD);
 	if (snapshot(&text, err) < 0)
 		return -1;
+	strbuf_append(&text, SNAPSHOT_TAIL);
+	if (strbuf_failed(&text))
+		return jn_error_set(err, JN_ERR_NFTABLES, "out of memory");
 	snprintf(path, sizeof(path), "%s/%s", policy_dir, RULESET_FILE);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", policy_dir, RULESET_FILE);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -90,6 +96,27 @@ static bool has_line(const char *text, const char *line)
 	return false;
 }
 
+/* A snapshot jobnet wrote: head, chain lines of printable ASCII naming
+ * jobnet's tables, tail. Anything else (cut short, overwritten) is not
+ * compared line by line: it is one drift, which repair rewrites. */
+static bool snapshot_is_whole(const char *text, size_t len)
+{
+	size_t head = strlen(SNAPSHOT_HEAD), tail = strlen(SNAPSHOT_TAIL);
+	const char *line, *end;
+
+	if (len < head + tail || strncmp(text, SNAPSHOT_HEAD, head) != 0 ||
+	    strcmp(text + len - tail, SNAPSHOT_TAIL) != 0)
+		return false;
+	for (line = text + head, end = text + len - tail; line < end; line = strchr(line, '\n') + 1) {
+		if (strncmp(line, "inet jobnet ", 12) != 0 && strncmp(line, "bridge jobnet ", 14) != 0)
+			return false;
+		for (const char *c = line; *c != '\n'; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				return false;
+	}
+	return true;
+}
+
 static void report_differences(const char *saved, const char *live, netpolicy_missing_fn report, void *ctx)
 {
 	cleanup_free char *copy = strdup(saved);
@@ -99,7 +126,7 @@ static void report_differences(const char *saved, const char *live, netpolicy_mi
 	while (copy != NULL && (line = strsep(&cursor, "\n")) != NULL) {
 		char what[160];
 		size_t name_len = strcspn(line, ":");
-		if (line[0] == '\0' || has_line(live, line))
+		if (line[0] == '\0' || line[0] == '#' || has_line(live, line))
 			continue;
 		snprintf(what, sizeof(what), "the rules of chain %.*s differ from the ruleset jobnet loaded",
 			 (int)name_len, line);
@@ -126,6 +153,12 @@ int ruleset_compare(const char *policy_dir, netpolicy_missing_fn report, void *c
 	if (n < 0)
 		return jn_error_errno(err, JN_ERR_STATE, errno, "reading %s", path);
 	saved[n] = '\0';
+	if (memchr(saved, '\0', (size_t)n) != NULL || !snapshot_is_whole(saved, (size_t)n)) {
+		char what[PATH_MAX + 64];
+		snprintf(what, sizeof(what), "the saved ruleset %s is damaged", path);
+		report(ctx, what);
+		return 0;
+	}
 	if (snapshot(&live, err) < 0)
 		return -1;
 	report_differences(saved, strbuf_text(&live), report, ctx);

@@ -1,4 +1,6 @@
 # Test targets, included by the Makefile.
+include tests/fuzz/fuzz.mk
+
 UNIT_SRCS := $(wildcard tests/unit/unit_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -12,7 +14,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobnet.a
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libjobnet.a $(ALL_LDFLAGS) $(PKG_LIBS) -lcmocka
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(FUZZ_REPLAYS)
 
 # The README's test command: installs what is missing, builds, runs it all.
 test: all
@@ -34,3 +36,18 @@ demo: all
 # busybox-static when missing); not part of make test.
 test-runtime: all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/runtime/podman_test.py
+
+.PHONY: bench
+# jobnet beside the reference plugins (tests/bench/bench.py); not part of
+# make test. Installs iperf3 and iptables when missing.
+$(BUILD)/tests/connrate: tests/bench/connrate.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/spawnstat: tests/bench/spawnstat.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+
+bench: all
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/tests/connrate $(BUILD)/tests/spawnstat
+	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench/bench.py

@@ -92,12 +92,14 @@ def scenario(env, tmp):
         json.dump({"cniVersion": "1.0.0", "name": "jobnet-rt", "plugins": [plugin]}, f)
     podman = Podman(node, tmp, cni_dir, os.path.dirname(env.plugin.path))
     podman.run("import", make_rootfs_tar(tmp), "localhost/jobnet-busybox")
+    # Registered before the first container starts, so a failing start
+    # leaves nothing running.
+    env.defer(lambda: podman.run("rm", "-f", "-a", check=False))
     limits = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
     run = ["run", "-d", "--network", "jobnet-rt"] + limits
     podman.run(*(run + ["--name", "web", "-p", "10.93.0.1:18081:80", "-p", "18082:80", "localhost/jobnet-busybox",
                         "httpd", "-f", "-p", "80", "-h", "/www"]))
     podman.run(*(run + ["--name", "other", "localhost/jobnet-busybox", "httpd", "-f", "-p", "80", "-h", "/www"]))
-    env.defer(lambda: podman.run("rm", "-f", "-a", check=False))
     web, other = container_ip(podman, "web"), container_ip(podman, "other")
     results = []
 

@@ -38,6 +38,9 @@ static void test_ifnames(void **state)
 	assert_false(names_is_valid_ifname("a/b"));
 	assert_false(names_is_valid_ifname("a:b"));
 	assert_false(names_is_valid_ifname("a b"));
+	assert_false(names_is_valid_ifname("a\x1b[31m"));
+	assert_false(names_is_valid_ifname("a\x7f"));
+	assert_true(names_is_valid_ifname("caf\xc3\xa9")); /* the kernel takes any other byte */
 	assert_false(names_is_valid_ifname("a\tb"));
 	assert_true(names_is_valid_ifname("a\"b"));
 	assert_false(names_is_plain_ifname("a\"b"));

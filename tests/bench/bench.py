@@ -1,0 +1,431 @@
+#!/usr/bin/env python3
+"""make bench: jobnet beside the reference CNI plugins, every figure measured
+in one run and given as a ratio. Everything happens in node namespaces this
+script makes and removes; traffic stays between namespaces it made.
+
+The reference stack is Debian's containernetworking-plugins chained as a
+runtime chains them: bridge (with host-local) + portmap + firewall
+(ingressPolicy same-bridge). Both stacks get one port mapping per job and
+their isolation; jobnet's jobs are in groups, as dstack's are.
+
+Time is the wall time of the plugin processes (fork to exit, summed over a
+chain), memory their peak RSS, both from wait4() in tests/bench/spawnstat.c.
+Environment:
+  BENCH_SAMPLES  ADD/DEL pairs per latency figure (default 100)
+  BENCH_BIG      jobs attached for the growth and data-path figures (1000)
+  BENCH_SECONDS  length of one throughput or connection-rate run (3)
+  BENCH_ROUNDS   runs per data-path figure, the median is kept (3)
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import jn  # noqa: E402
+
+REFERENCE_DIR = "/usr/lib/cni"
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "100"))
+BIG = int(os.environ.get("BENCH_BIG", "1000"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+PARALLEL = 64
+BASE = 10
+PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+SPAWNSTAT = None  # build/tests/spawnstat, set in main
+
+
+class Run:
+    """One plugin process: wall seconds, peak RSS in KiB, exit status, output."""
+
+    def __init__(self, wall, maxrss, status, stdout):
+        self.wall, self.maxrss, self.status, self.stdout = wall, maxrss, status, stdout
+
+    @property
+    def json(self):
+        return json.loads(self.stdout) if self.stdout.strip() else None
+
+
+def spawn(binary, env, stdin_text):
+    """Run the plugin through spawnstat from this thread (already in the
+    node namespace): its wall time, peak RSS and exit status from wait4."""
+    stdin_fd = os.memfd_create("stdin")
+    stdout_fd = os.memfd_create("stdout")
+    stats_fd = os.memfd_create("stats")
+    devnull = os.open("/dev/null", os.O_WRONLY)
+    try:
+        os.write(stdin_fd, stdin_text.encode())
+        os.lseek(stdin_fd, 0, os.SEEK_SET)
+        actions = [(os.POSIX_SPAWN_DUP2, stdin_fd, 0), (os.POSIX_SPAWN_DUP2, stdout_fd, 1),
+                   (os.POSIX_SPAWN_DUP2, devnull, 2), (os.POSIX_SPAWN_DUP2, stats_fd, 3)]
+        pid = os.posix_spawn(SPAWNSTAT, [SPAWNSTAT, binary], env, file_actions=actions)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise jn.TestFailure("spawnstat %s failed" % binary)
+        wall_ns, maxrss, code = (int(x) for x in read_all(stats_fd).split())
+        return Run(wall_ns / 1e9, maxrss, code, read_all(stdout_fd))
+    finally:
+        for fd in (stdin_fd, stdout_fd, stats_fd, devnull):
+            os.close(fd)
+
+
+def read_all(fd):
+    os.lseek(fd, 0, os.SEEK_SET)
+    out = b""
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return out.decode(errors="replace")
+        out += chunk
+
+
+def cni_env(command, cid, netns, extra=None):
+    env = {"PATH": PATH, "CNI_COMMAND": command, "CNI_CONTAINERID": cid, "CNI_IFNAME": "eth0",
+           "CNI_NETNS": netns, "CNI_PATH": REFERENCE_DIR}
+    env.update(extra or {})
+    return env
+
+
+class Stack:
+    """A node namespace and the plugins that attach jobs to it."""
+
+    def __init__(self, env, name):
+        self.env = env
+        self.node = env.node(name=name)
+        self.jobs = {}  # cid -> Netns path
+        self.results = {}
+
+    def mapping(self, i):
+        return [{"hostPort": 20000 + i, "containerPort": 80, "protocol": "tcp"}]
+
+    def in_node(self, fn, *args):
+        with jn.entered(self.node.ns.path):
+            return fn(*args)
+
+
+class Jobnet(Stack):
+    def __init__(self, env, plugin):
+        super().__init__(env, "bench")
+        self.plugin = plugin
+
+    def conf(self, i):
+        return self.node.conf(subnet="10.90.0.0/20", capabilities={"portMappings": True},
+                              runtimeConfig={"jobnet": {"group": "run-%d" % (i % 8), "blocks": 1, "totalBlocks": 8},
+                                             "portMappings": self.mapping(i)})
+
+    def add(self, i, cid, netns):
+        runs = [spawn(self.plugin, cni_env("ADD", cid, netns), json.dumps(self.conf(i)))]
+        self.results[cid] = runs[0].json
+        return runs
+
+    def delete(self, i, cid, netns):
+        return [spawn(self.plugin, cni_env("DEL", cid, netns), json.dumps(self.conf(i)))]
+
+    def address(self, cid):
+        return self.results[cid]["ips"][0]["address"].split("/")[0]
+
+
+class Reference(Stack):
+    """bridge + host-local, portmap, firewall: ADD in order, each given the
+    previous result; DEL in reverse, each given the cached result (libcni)."""
+
+    def __init__(self, env):
+        super().__init__(env, "ref")
+        self.data_dir = env.tempdir("host-local")
+        self.plugins = [
+            {"type": "bridge", "bridge": "cni-bench0", "isGateway": True, "ipMasq": True, "hairpinMode": True,
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.91.0.0/20"}]],
+                      "routes": [{"dst": "0.0.0.0/0"}], "dataDir": self.data_dir}},
+            {"type": "portmap", "capabilities": {"portMappings": True}, "snat": True},
+            {"type": "firewall", "backend": "iptables", "ingressPolicy": "same-bridge"},
+        ]
+
+    def conf(self, plugin, i, prev):
+        c = dict(plugin, cniVersion="1.0.0", name="ref")
+        if plugin["type"] == "portmap":
+            c["runtimeConfig"] = {"portMappings": self.mapping(i)}
+        if prev is not None:
+            c["prevResult"] = prev
+        return c
+
+    def add(self, i, cid, netns):
+        runs, prev = [], None
+        for plugin in self.plugins:
+            run = spawn(os.path.join(REFERENCE_DIR, plugin["type"]), cni_env("ADD", cid, netns),
+                        json.dumps(self.conf(plugin, i, prev)))
+            runs.append(run)
+            if run.status != 0:
+                break
+            prev = run.json
+        self.results[cid] = prev
+        return runs
+
+    def delete(self, i, cid, netns):
+        prev = self.results.get(cid)
+        return [spawn(os.path.join(REFERENCE_DIR, p["type"]), cni_env("DEL", cid, netns),
+                      json.dumps(self.conf(p, i, prev))) for p in reversed(self.plugins)]
+
+    def address(self, cid):
+        return self.results[cid]["ips"][0]["address"].split("/")[0]
+
+
+class Namespaces:
+    """Many job namespaces at once (ip -batch), removed at the end."""
+
+    def __init__(self, env, prefix):
+        self.env = env
+        self.prefix = "%s%s%s" % (jn.PREFIX, jn._run_id, prefix)
+        self.names = []
+        env.defer(self.remove_all)
+
+    def make(self, count):
+        start = len(self.names)
+        new = ["%s%d" % (self.prefix, i) for i in range(start, start + count)]
+        jn.sh("ip", "-batch", "-", input="".join("netns add %s\n" % n for n in new))
+        self.names += new
+        return [os.path.join(jn.NETNS_DIR, n) for n in new]
+
+    def remove_all(self):
+        if self.names:
+            jn.sh("ip", "-force", "-batch", "-", input="".join("netns del %s\n" % n for n in self.names),
+                  check=False)
+
+
+def expect_ok(runs, what):
+    for r in runs:
+        if r.status != 0:
+            raise jn.TestFailure("%s failed (%d): %s" % (what, r.status, r.stdout[:400]))
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+class Latency:
+    def __init__(self):
+        self.add, self.delete, self.rss = [], [], []
+
+    def record(self, kind, runs):
+        getattr(self, kind).append(sum(r.wall for r in runs))
+        self.rss.append(max(r.maxrss for r in runs))
+
+    def summary(self):
+        return {"add_median": statistics.median(self.add), "add_p90": pct(self.add, 0.9),
+                "del_median": statistics.median(self.delete), "del_p90": pct(self.delete, 0.9)}
+
+
+def attach(stack, namespaces, count, first):
+    """Attach count more jobs (not measured)."""
+    paths = namespaces.make(count)
+    for k, path in enumerate(paths):
+        i = first + k
+        cid = "job%d" % i
+        expect_ok(stack.in_node(stack.add, i, cid, path), "ADD %s" % cid)
+        stack.jobs[cid] = (i, path)
+
+
+def measure_pairs(stack, namespaces, samples, first):
+    """ADD then DEL one more job, samples times, with what is attached."""
+    lat = Latency()
+    paths = namespaces.make(samples)
+    for k, path in enumerate(paths):
+        i = first + k
+        cid = "probe%d" % i
+
+        def pair():
+            runs = stack.add(i, cid, path)
+            expect_ok(runs, "ADD %s" % cid)
+            lat.record("add", runs)
+            runs = stack.delete(i, cid, path)
+            expect_ok(runs, "DEL %s" % cid)
+            lat.record("delete", runs)
+        stack.in_node(pair)
+    return lat
+
+
+def parallel(stack, namespaces, first):
+    """PARALLEL ADDs at once, then as many DELs: failures, distinct
+    addresses, wall time of each wave."""
+    paths = namespaces.make(PARALLEL)
+    outcome = {}
+
+    def wave(kind):
+        runs = [None] * PARALLEL
+
+        def one(k):
+            i, cid = first + k, "par%d" % (first + k)
+            with jn.entered(stack.node.ns.path):
+                runs[k] = (stack.add if kind == "ADD" else stack.delete)(i, cid, paths[k])
+        start = time.perf_counter()
+        threads = [threading.Thread(target=one, args=(k,)) for k in range(PARALLEL)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        outcome[kind] = time.perf_counter() - start
+        outcome[kind + " failures"] = sum(1 for r in runs if r is None or any(x.status != 0 for x in r))
+    wave("ADD")
+    addrs = [stack.address("par%d" % (first + k)) for k in range(PARALLEL)
+             if stack.results.get("par%d" % (first + k))]
+    outcome["distinct"] = len(set(addrs)) == len(addrs) == PARALLEL
+    wave("DEL")
+    return outcome
+
+
+def iperf(client_ns, server_ns, addr):
+    server = subprocess.Popen(["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-B", addr],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            out = subprocess.run(["ip", "netns", "exec", client_ns, "iperf3", "-c", addr, "-t", str(SECONDS), "-J"],
+                                 capture_output=True, text=True)
+            data = json.loads(out.stdout) if out.stdout.strip() else {}
+            if out.returncode == 0 and "sum_received" in data.get("end", {}):
+                return data["end"]["sum_received"]["bits_per_second"]
+            time.sleep(0.1)
+        raise jn.TestFailure("iperf3 did not run: %s" % data.get("error", out.stdout[-300:]))
+    finally:
+        server.kill()
+        server.wait()
+
+
+def conn_rate(connrate, client_ns, server_ns, addr):
+    server = subprocess.Popen(["ip", "netns", "exec", server_ns, connrate, "server", addr, "5201"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        server.stdout.readline()
+        out = subprocess.run(["ip", "netns", "exec", client_ns, connrate, "client", addr, "5201", str(SECONDS)],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise jn.TestFailure("connrate: %s %s" % (out.stdout, out.stderr))
+        done, seconds, _ = out.stdout.split()
+        return int(done) / float(seconds)
+    finally:
+        server.kill()
+        server.wait()
+
+
+def data_path(stack, connrate, ctl):
+    """Throughput and connection rate between two jobs of one group, with
+    jobnet's tables and without them; medians of ROUNDS runs each."""
+    a, b = "job0", "job8"  # both in group run-0
+    ns = {cid: os.path.basename(stack.jobs[cid][1]) for cid in (a, b)}
+    addr = stack.address(a)
+    figures = {}
+    for label in ("rules", "none"):
+        if label == "none":
+            for family in ("inet", "bridge"):
+                stack.node.nft("delete", "table", family, "jobnet")
+        figures[label] = {
+            "throughput": statistics.median(iperf(ns[b], ns[a], addr) for _ in range(ROUNDS)),
+            "connections": statistics.median(conn_rate(connrate, ns[b], ns[a], addr) for _ in range(ROUNDS)),
+        }
+    subprocess.run(["nsenter", "--net=" + stack.node.ns.path, ctl, "--state-dir", stack.node.state_dir, "repair"],
+                   capture_output=True, check=True)
+    return figures
+
+
+def ensure_packages():
+    missing = [p for p in ("iperf3", "iptables", "containernetworking-plugins")
+               if subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True,
+                                 text=True).stdout.find("ok installed") < 0]
+    if missing:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
+def ratio(a, b):
+    return a / b if b else float("inf")
+
+
+def main():
+    if os.geteuid() != 0:
+        print("make bench needs root")
+        return 1
+    ensure_packages()
+    build = os.environ.get("BUILD", os.path.join(HERE, "..", "..", "build"))
+    plugin, ctl = os.path.join(build, "jobnet"), os.path.join(build, "jobnetctl")
+    connrate = os.path.join(build, "tests", "connrate")
+    global SPAWNSTAT
+    SPAWNSTAT = os.path.join(build, "tests", "spawnstat")
+    env = jn.Env(jn.Plugin(plugin, ctl), None)
+    report = {}
+    try:
+        jobnet, ref = Jobnet(env, plugin), Reference(env)
+        jns, rns = Namespaces(env, "j"), Namespaces(env, "r")
+        print("attaching %d jobs to each stack" % BASE, flush=True)
+        attach(jobnet, jns, BASE, 0)
+        attach(ref, rns, BASE, 0)
+        print("ADD/DEL latency, %d pairs each" % SAMPLES, flush=True)
+        report["jobnet"] = measure_pairs(jobnet, jns, SAMPLES, 5000)
+        report["reference"] = measure_pairs(ref, rns, SAMPLES, 5000)
+        print("%d parallel ADDs and DELs" % PARALLEL, flush=True)
+        report["parallel jobnet"] = parallel(jobnet, jns, 8000)
+        report["parallel reference"] = parallel(ref, rns, 8000)
+        print("data path with %d jobs" % BASE, flush=True)
+        report["data %d" % BASE] = data_path(jobnet, connrate, ctl)
+        print("attaching %d more jobs to jobnet" % (BIG - BASE), flush=True)
+        t = time.perf_counter()
+        attach(jobnet, jns, BIG - BASE, BASE)
+        report["attach big"] = time.perf_counter() - t
+        print("ADD/DEL latency with %d jobs" % BIG, flush=True)
+        report["jobnet big"] = measure_pairs(jobnet, jns, SAMPLES, 6000)
+        print("data path with %d jobs" % BIG, flush=True)
+        report["data %d" % BIG] = data_path(jobnet, connrate, ctl)
+    finally:
+        problems = env.close()
+    if problems:
+        print("cleanup: %s" % problems)
+    print_report(report)
+    return 0
+
+
+def ms(s):
+    return "%.1f ms" % (s * 1000)
+
+
+def print_report(r):
+    j, ref, big = r["jobnet"].summary(), r["reference"].summary(), r["jobnet big"].summary()
+    rows = [("figure", "jobnet", "reference", "ratio")]
+    for key, label in (("add_median", "ADD median"), ("add_p90", "ADD p90"), ("del_median", "DEL median"),
+                       ("del_p90", "DEL p90")):
+        rows.append((label, ms(j[key]), ms(ref[key]), "%.1fx faster" % ratio(ref[key], j[key])))
+    rows.append(("peak RSS of one run (max)", "%d KiB" % max(r["jobnet"].rss),
+                 "%d KiB" % max(r["reference"].rss), "%.2fx" % ratio(max(r["reference"].rss),
+                                                                       max(r["jobnet"].rss))))
+    for key, label in (("add_median", "ADD median"), ("del_median", "DEL median")):
+        rows.append(("growth: %s, %d jobs / %d" % (label, BIG, BASE), ms(big[key]), ms(j[key]),
+                     "%.2f" % ratio(big[key], j[key])))
+    pj, pr = r["parallel jobnet"], r["parallel reference"]
+    for kind in ("ADD", "DEL"):
+        rows.append(("%d parallel %ss, wall" % (PARALLEL, kind), "%s, %d failed" % (ms(pj[kind]), pj[kind + " failures"]),
+                     "%s, %d failed" % (ms(pr[kind]), pr[kind + " failures"]), "%.1fx faster" % ratio(pr[kind], pj[kind])))
+    rows.append(("parallel ADDs got distinct addresses", str(pj["distinct"]), str(pr["distinct"]), ""))
+    for n in (BASE, BIG):
+        d = r["data %d" % n]
+        rows.append(("TCP throughput, %d jobs (rules / none)" % n, "%.2f Gbit/s" % (d["rules"]["throughput"] / 1e9),
+                     "%.2f Gbit/s" % (d["none"]["throughput"] / 1e9),
+                     "%.3f" % ratio(d["rules"]["throughput"], d["none"]["throughput"])))
+        rows.append(("connections/s, %d jobs (rules / none)" % n, "%.0f" % d["rules"]["connections"],
+                     "%.0f" % d["none"]["connections"],
+                     "%.3f" % ratio(d["rules"]["connections"], d["none"]["connections"])))
+    widths = [max(len(row[c]) for row in rows) for c in range(4)]
+    for k, row in enumerate(rows):
+        print("| " + " | ".join(cell.ljust(widths[c]) for c, cell in enumerate(row)) + " |")
+        if k == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print("(%d jobs attached for latency, %d pairs per figure; attaching %d jobs took %.1f s)" %
+          (BASE, SAMPLES, BIG - BASE, r["attach big"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

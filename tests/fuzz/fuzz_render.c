@@ -1,0 +1,83 @@
+/* The nft value renderer. The input is split at NUL bytes into the fields
+ * of a job (container ID, network, veth, group, route, addresses, peer);
+ * whatever passes validation must render into element commands that cannot
+ * carry anything but one element each. */
+#include "../../netpolicy/render.h"
+#include "fuzz.h"
+
+#define FIELDS 8
+
+static void split(const uint8_t *data, size_t size, char fields[FIELDS][300])
+{
+	size_t f = 0, n = 0;
+
+	memset(fields, 0, FIELDS * 300);
+	for (size_t i = 0; i < size && f < FIELDS; i++) {
+		if (data[i] == '\0' || n == 299) {
+			f++;
+			n = 0;
+			continue;
+		}
+		fields[f][n++] = (char)data[i];
+	}
+}
+
+/* Every line is one element command: one "{", one "}" at the end, quotes
+ * paired, no statement separator. */
+static void check_lines(const char *text)
+{
+	const char *line = text;
+
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line), quotes = 0, open = 0, close = 0;
+		for (size_t i = 0; i < len; i++) {
+			quotes += line[i] == '"';
+			open += line[i] == '{';
+			close += line[i] == '}';
+			FUZZ_ASSERT(line[i] != ';' && line[i] != '#' && line[i] != '$');
+		}
+		FUZZ_ASSERT(quotes % 2 == 0 && open == 1 && close == 1 && line[len - 1] == '}');
+		FUZZ_ASSERT(strncmp(line, "add element ", 12) == 0 || strncmp(line, "delete element ", 15) == 0 ||
+			    strncmp(line, "get element ", 12) == 0);
+		line += len + (end != NULL);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char f[FIELDS][300];
+	char routes[1][JN_ID_MAX + 1];
+	struct jn_prefix peer;
+	struct netpolicy_job job = { 0 };
+	struct jn_error err = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+
+	split(data, size, f);
+	job.container_id = f[0];
+	job.network = f[1];
+	job.host_veth = f[2];
+	job.ifname = "eth0";
+	job.group = f[3];
+	if (strlen(f[4]) > JN_ID_MAX)
+		return 0; /* a route is held in JN_ID_MAX + 1 bytes: no such job */
+	memcpy(routes[0], f[4], strlen(f[4]) + 1);
+	job.routes = routes;
+	job.route_count = f[4][0] ? 1 : 0;
+	job.router = true;
+	for (int i = 5; i <= 6; i++)
+		if (prefix_parse(f[i], false, &job.addrs[job.addr_count]))
+			job.addr_count++;
+	if (prefix_parse(f[7], false, &peer)) {
+		job.peers = &peer;
+		job.peer_count = 1;
+	}
+	if (netpolicy_validate_job(&job, &err) < 0)
+		return 0;
+	render_job(&sb, RENDER_ADD, &job);
+	render_job(&sb, RENDER_GET, &job);
+	if (!strbuf_failed(&sb))
+		check_lines(strbuf_text(&sb));
+	strbuf_free(&sb);
+	return 0;
+}
