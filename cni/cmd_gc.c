@@ -1,6 +1,7 @@
 /* GC: remove every attachment of this network that the runtime no longer
- * lists in cni.dev/valid-attachments, and every reservation and host port
- * claim whose owner is neither recorded nor listed. Goes on past individual failures and reports
+ * lists in cni.dev/valid-attachments, every reservation and host port claim
+ * whose owner is neither recorded nor listed, and temporary files a killed
+ * writer left. Goes on past individual failures and reports
  * them together at the end.
  */
 #include <errno.h>
@@ -181,7 +182,8 @@ int cmd_gc(struct plugin *p, json_t **result, struct jn_error *err)
 	net.lock_timeout = p->conf.lock_timeout;
 	if (net.dir_fd >= 0 &&
 	    (state_lock(&net, err) < 0 || state_each_attachment(&net, collect_stale, &run, err) < 0 ||
-	     ipam_each(&net, release_orphan, &run, err) < 0 || release_orphan_claims(&run, &net, err) < 0)) {
+	     ipam_each(&net, release_orphan, &run, err) < 0 || release_orphan_claims(&run, &net, err) < 0 ||
+	     state_sweep_temporaries(&net, err) < 0)) {
 		state_close(&net);
 		return -1;
 	}

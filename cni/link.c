@@ -241,6 +241,22 @@ static int build_veth(const struct veth_spec *spec, struct rtnl_link *link, stru
 	return 0;
 }
 
+/* The kernel numbers a bridge's ports 1 to 1023 (BR_MAX_PORTS is 1024, port
+ * 0 unused); one more is refused with an error libnl cannot name. */
+#define BRIDGE_MAX_PORTS 1023
+
+static int count_ports(struct nl_sock *sk, int master_ifindex)
+{
+	cleanup_cache struct nl_cache *cache = NULL;
+	int count = 0;
+
+	if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
+		return -1;
+	for (struct nl_object *o = nl_cache_get_first(cache); o != NULL; o = nl_cache_get_next(o))
+		count += rtnl_link_get_master((struct rtnl_link *)o) == master_ifindex;
+	return count;
+}
+
 int link_create_veth(struct nl_sock *sk, const struct veth_spec *spec, int *host_ifindex, struct jn_error *err)
 {
 	struct rtnl_link *link = rtnl_link_veth_alloc();
@@ -259,6 +275,11 @@ int link_create_veth(struct nl_sock *sk, const struct veth_spec *spec, int *host
 				    "host interface \"%s\" already exists (an earlier attachment of this container "
 				    "was not deleted)",
 				    spec->host_name);
+	if (rc < 0 && count_ports(sk, spec->master_ifindex) >= BRIDGE_MAX_PORTS)
+		return jn_error_set(err, JN_ERR_POOL_EXHAUSTED,
+				    "the bridge has %d ports, the kernel's limit for one bridge: attach further jobs "
+				    "through another jobnet network (another bridge)",
+				    BRIDGE_MAX_PORTS);
 	if (rc < 0)
 		return nl_error(err, rc, "creating veth pair \"%s\"", spec->host_name);
 	if (link_find(sk, spec->host_name, host_ifindex, err) != 1)

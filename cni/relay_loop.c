@@ -310,8 +310,13 @@ int relay_serve(const int *fds, const struct relay_listener *listeners, size_t c
 	l.ep = epoll_create1(EPOLL_CLOEXEC);
 	l.conns = calloc(CONN_MAX, sizeof(*l.conns));
 	l.sessions = calloc(SESSION_MAX, sizeof(*l.sessions));
-	if (l.ep < 0 || l.conns == NULL || l.sessions == NULL)
+	if (l.ep < 0 || l.conns == NULL || l.sessions == NULL) {
+		free(l.conns);
+		free(l.sessions);
+		if (l.ep >= 0)
+			close(l.ep);
 		return -1;
+	}
 	for (size_t i = 0; i < count; i++)
 		watch(&l, EPOLL_CTL_ADD, fds[i], EPOLLIN, tag(LISTENER, i));
 	if (watch_ifname != NULL && watch_ifname[0] != '\0' && (link_events = open_link_events()) >= 0)

@@ -157,7 +157,16 @@ static int record_name(const char *container_id, const char *ifname, char *out, 
 	return snprintf(out, size, "%s", key) >= (int)size ? -1 : 0;
 }
 
-/* Write text to <name> through a temporary file and a rename. */
+static void unlink_temporary(struct state_network *net, const char *name)
+{
+	char tmp[JN_ATTACHMENT_KEY_MAX + 32];
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	unlinkat(net->attachments_fd, tmp, 0);
+}
+
+/* Write text to <name> through a temporary file (".<name>.tmp") and a
+ * rename. */
 static int write_atomically(struct state_network *net, const char *name, const char *text, struct jn_error *err)
 {
 	char tmp[JN_ATTACHMENT_KEY_MAX + 32];
@@ -331,6 +340,33 @@ int state_remove_attachment(struct state_network *net, const char *container_id,
 		return jn_error_errno(err, JN_ERR_STATE, errno, "removing record %s/attachments/%s", net->path, name);
 	copy_name(name, copy, sizeof(copy));
 	unlinkat(net->attachments_fd, copy, 0);
+	/* What a writer killed between open and rename left. */
+	unlink_temporary(net, name);
+	unlink_temporary(net, copy);
+	return 0;
+}
+
+int state_sweep_temporaries(struct state_network *net, struct jn_error *err)
+{
+	cleanup_close int fd = -1;
+	DIR *dir;
+	struct dirent *entry;
+	size_t len;
+
+	if (net->dir_fd < 0)
+		return 0;
+	unlinkat(net->dir_fd, ".network.json.tmp", 0);
+	fd = openat(net->attachments_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (dir == NULL)
+		return jn_error_errno(err, JN_ERR_STATE, errno, "listing %s/attachments", net->path);
+	take_fd(fd);
+	while ((entry = readdir(dir)) != NULL) {
+		len = strlen(entry->d_name);
+		if (entry->d_name[0] == '.' && len > 5 && strcmp(entry->d_name + len - 4, ".tmp") == 0)
+			unlinkat(dirfd(dir), entry->d_name, 0);
+	}
+	closedir(dir);
 	return 0;
 }
 

@@ -55,6 +55,11 @@ int state_read_attachment(struct state_network *net, const char *container_id, c
 			  struct attachment *out, bool *found, struct jn_error *err);
 /* Read a record by its file name (the attachment key). */
 int state_read_attachment_key(struct state_network *net, const char *key, struct attachment *out, struct jn_error *err);
+/* Remove the temporary files writers killed before their rename left in
+ * the network's directories. The caller holds the network's lock, under
+ * which every writer of them runs. */
+int state_sweep_temporaries(struct state_network *net, struct jn_error *err);
+
 /* Read the copy kept beside a record (".<key>.copy"); returns as
  * state_read_attachment_key does. */
 int state_read_attachment_copy(struct state_network *net, const char *key, struct attachment *out,

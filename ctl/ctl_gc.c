@@ -104,6 +104,7 @@ static int gc_network(struct state_network *net, const char *name, void *ctx)
 
 	state_each_attachment(net, collect_record, &v, &err);
 	ipam_each(net, release_orphan, &v, &err);
+	state_sweep_temporaries(net, &err);
 	return 0;
 }
 

@@ -212,11 +212,12 @@ static void print_json(const struct matrix *m)
 
 int ctl_matrix(int argc, char **argv, struct ctl_options *opts)
 {
-	cleanup_free struct matrix *m = calloc(1, sizeof(*m));
+	cleanup_free struct matrix *m = NULL;
 	struct jn_error err = { 0 };
 
 	if (argc > 1)
 		return ctl_usage_error("jobnetctl matrix [--json]", "unexpected argument \"%s\"", argv[1]);
+	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return CTL_EXIT_FAIL;
 	m->ident = (uint16_t)(getpid() << 6);

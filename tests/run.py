@@ -108,6 +108,9 @@ def run_one(full, fn, plugin, options):
         jn.sh("ip", "netns", "del", ns, check=False)
     if problems and error is None:
         error = "cleanup failed: %s" % problems
+    # A relay killed a moment ago may still be exiting (slowly under ASan):
+    # what is alive two seconds later was left behind.
+    jn.wait_for(lambda: not (relays() - before_relays), timeout=2.0, interval=0.05)
     left = relays() - before_relays
     if left and error is None:
         error = "relay processes left behind: %s" % sorted(left)

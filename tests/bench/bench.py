@@ -13,8 +13,8 @@ chain), memory their peak RSS, both from wait4() in tests/bench/spawnstat.c.
 Environment:
   BENCH_SAMPLES  ADD/DEL pairs per latency figure (default 100)
   BENCH_BIG      jobs attached for the growth and data-path figures (1000)
-  BENCH_SECONDS  length of one throughput or connection-rate run (3)
-  BENCH_ROUNDS   runs per data-path figure, the median is kept (3)
+  BENCH_SECONDS  length of one throughput or connection-rate run (2)
+  BENCH_ROUNDS   runs per data-path figure, the median is kept (5)
 """
 
 import json
@@ -34,10 +34,11 @@ import jn  # noqa: E402
 REFERENCE_DIR = "/usr/lib/cni"
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "100"))
 BIG = int(os.environ.get("BENCH_BIG", "1000"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 PARALLEL = 64
 BASE = 10
+GROUP_BIG = 125
 PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 SPAWNSTAT = None  # build/tests/spawnstat, set in main
 
@@ -117,7 +118,7 @@ class Jobnet(Stack):
 
     def conf(self, i):
         return self.node.conf(subnet="10.90.0.0/20", capabilities={"portMappings": True},
-                              runtimeConfig={"jobnet": {"group": "run-%d" % (i % 8), "blocks": 1, "totalBlocks": 8},
+                              runtimeConfig={"jobnet": {"group": group_of(i), "blocks": 1, "totalBlocks": 8},
                                              "portMappings": self.mapping(i)})
 
     def add(self, i, cid, netns):
@@ -130,6 +131,15 @@ class Jobnet(Stack):
 
     def address(self, cid):
         return self.results[cid]["ips"][0]["address"].split("/")[0]
+
+
+def group_of(i):
+    """Jobs 0-6 and every measured job are in one group, "probe-run", so a
+    measured ADD always pairs with the same 6-7 members; the other jobs are
+    in groups of 8, as the jobs of multinode runs sharing a node would be.
+    A job's ADD and DEL touch one element per member of its group on the
+    node (see README); GROUP_BIG measures that separately."""
+    return "probe-run" if i < 7 or i >= 5000 else "run-%d" % (i // 8)
 
 
 class Reference(Stack):
@@ -232,6 +242,16 @@ def attach(stack, namespaces, count, first):
         stack.jobs[cid] = (i, path)
 
 
+def regroup(stack, namespaces, count, first):
+    """Replace count jobs of other groups by as many members of probe-run
+    (numbered from first, >= 5000), so as many jobs stay attached: a bridge
+    takes at most 1023 ports."""
+    others = sorted((i, cid) for cid, (i, _) in stack.jobs.items() if group_of(i) != "probe-run")[:count]
+    for i, cid in others:
+        expect_ok(stack.in_node(stack.delete, i, cid, stack.jobs.pop(cid)[1]), "DEL %s" % cid)
+    attach(stack, namespaces, count, first)
+
+
 def measure_pairs(stack, namespaces, samples, first):
     """ADD then DEL one more job, samples times, with what is attached."""
     lat = Latency()
@@ -285,8 +305,9 @@ def iperf(client_ns, server_ns, addr):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(50):
-            out = subprocess.run(["ip", "netns", "exec", client_ns, "iperf3", "-c", addr, "-t", str(SECONDS), "-J"],
-                                 capture_output=True, text=True)
+            out = subprocess.run(["ip", "netns", "exec", client_ns, "iperf3", "-c", addr, "-t",
+                                  str(max(1, round(SECONDS))), "-J"], capture_output=True, text=True,
+                                 timeout=SECONDS + 30)
             data = json.loads(out.stdout) if out.stdout.strip() else {}
             if out.returncode == 0 and "sum_received" in data.get("end", {}):
                 return data["end"]["sum_received"]["bits_per_second"]
@@ -303,7 +324,7 @@ def conn_rate(connrate, client_ns, server_ns, addr):
     try:
         server.stdout.readline()
         out = subprocess.run(["ip", "netns", "exec", client_ns, connrate, "client", addr, "5201", str(SECONDS)],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, timeout=SECONDS + 30)
         if out.returncode != 0:
             raise jn.TestFailure("connrate: %s %s" % (out.stdout, out.stderr))
         done, seconds, _ = out.stdout.split()
@@ -313,24 +334,39 @@ def conn_rate(connrate, client_ns, server_ns, addr):
         server.wait()
 
 
+CONNTRACK_ONLY = ("add table inet jobnet_bench; add chain inet jobnet_bench forward "
+                  "{ type filter hook forward priority 0; ct state established accept; }")
+
+
 def data_path(stack, connrate, ctl):
-    """Throughput and connection rate between two jobs of one group, with
-    jobnet's tables and without them; medians of ROUNDS runs each."""
-    a, b = "job0", "job8"  # both in group run-0
+    """Throughput and connection rate between two jobs of one group with
+    jobnet's tables, with no ruleset at all, and with connection tracking
+    alone (which jobnet needs for replies and NAT: it tells the cost of
+    conntrack from that of jobnet's rules). The three alternate, ROUNDS
+    times, and the median of each is kept: on a small, shared machine the
+    noise between runs is larger than the differences."""
+    a, b = "job0", "job1"  # both in group probe-run
     ns = {cid: os.path.basename(stack.jobs[cid][1]) for cid in (a, b)}
     addr = stack.address(a)
-    figures = {}
-    for label in ("rules", "none"):
-        if label == "none":
-            for family in ("inet", "bridge"):
-                stack.node.nft("delete", "table", family, "jobnet")
-        figures[label] = {
-            "throughput": statistics.median(iperf(ns[b], ns[a], addr) for _ in range(ROUNDS)),
-            "connections": statistics.median(conn_rate(connrate, ns[b], ns[a], addr) for _ in range(ROUNDS)),
-        }
+    saved = stack.node.nft("list", "ruleset").stdout
+    runs = {label: {"throughput": [], "connections": []} for label in ("rules", "none", "conntrack")}
+
+    def load(text):
+        stack.node.nft("flush", "ruleset")
+        if text:
+            stack.node.ns.run("nft", "-f", "-", input=text)
+    for _ in range(ROUNDS):
+        for label, text in (("rules", saved), ("none", ""), ("conntrack", CONNTRACK_ONLY)):
+            load(text)
+            runs[label]["throughput"].append(iperf(ns[b], ns[a], addr))
+            runs[label]["connections"].append(conn_rate(connrate, ns[b], ns[a], addr))
+    load("")
     subprocess.run(["nsenter", "--net=" + stack.node.ns.path, ctl, "--state-dir", stack.node.state_dir, "repair"],
                    capture_output=True, check=True)
-    return figures
+    # The connection-rate runs leave up to a million closed flows behind:
+    # later DELs, which flush a job's flows, must not pay for them.
+    stack.node.ns.run("conntrack", "-F", check=False)
+    return {label: {k: statistics.median(v) for k, v in figures.items()} for label, figures in runs.items()}
 
 
 def ensure_packages():
@@ -381,6 +417,9 @@ def main():
         report["jobnet big"] = measure_pairs(jobnet, jns, SAMPLES, 6000)
         print("data path with %d jobs" % BIG, flush=True)
         report["data %d" % BIG] = data_path(jobnet, connrate, ctl)
+        print("ADD/DEL latency in a group of %d on the node, %d jobs attached" % (GROUP_BIG, BIG), flush=True)
+        regroup(jobnet, jns, GROUP_BIG - 7, 7000)
+        report["jobnet group"] = measure_pairs(jobnet, jns, SAMPLES, 9000)
     finally:
         problems = env.close()
     if problems:
@@ -393,38 +432,59 @@ def ms(s):
     return "%.1f ms" % (s * 1000)
 
 
-def print_report(r):
-    j, ref, big = r["jobnet"].summary(), r["reference"].summary(), r["jobnet big"].summary()
-    rows = [("figure", "jobnet", "reference", "ratio")]
-    for key, label in (("add_median", "ADD median"), ("add_p90", "ADD p90"), ("del_median", "DEL median"),
-                       ("del_p90", "DEL p90")):
-        rows.append((label, ms(j[key]), ms(ref[key]), "%.1fx faster" % ratio(ref[key], j[key])))
-    rows.append(("peak RSS of one run (max)", "%d KiB" % max(r["jobnet"].rss),
-                 "%d KiB" % max(r["reference"].rss), "%.2fx" % ratio(max(r["reference"].rss),
-                                                                       max(r["jobnet"].rss))))
-    for key, label in (("add_median", "ADD median"), ("del_median", "DEL median")):
-        rows.append(("growth: %s, %d jobs / %d" % (label, BIG, BASE), ms(big[key]), ms(j[key]),
-                     "%.2f" % ratio(big[key], j[key])))
-    pj, pr = r["parallel jobnet"], r["parallel reference"]
-    for kind in ("ADD", "DEL"):
-        rows.append(("%d parallel %ss, wall" % (PARALLEL, kind), "%s, %d failed" % (ms(pj[kind]), pj[kind + " failures"]),
-                     "%s, %d failed" % (ms(pr[kind]), pr[kind + " failures"]), "%.1fx faster" % ratio(pr[kind], pj[kind])))
-    rows.append(("parallel ADDs got distinct addresses", str(pj["distinct"]), str(pr["distinct"]), ""))
-    for n in (BASE, BIG):
-        d = r["data %d" % n]
-        rows.append(("TCP throughput, %d jobs (rules / none)" % n, "%.2f Gbit/s" % (d["rules"]["throughput"] / 1e9),
-                     "%.2f Gbit/s" % (d["none"]["throughput"] / 1e9),
-                     "%.3f" % ratio(d["rules"]["throughput"], d["none"]["throughput"])))
-        rows.append(("connections/s, %d jobs (rules / none)" % n, "%.0f" % d["rules"]["connections"],
-                     "%.0f" % d["none"]["connections"],
-                     "%.3f" % ratio(d["rules"]["connections"], d["none"]["connections"])))
-    widths = [max(len(row[c]) for row in rows) for c in range(4)]
+def table(rows):
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     for k, row in enumerate(rows):
         print("| " + " | ".join(cell.ljust(widths[c]) for c, cell in enumerate(row)) + " |")
         if k == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print("(%d jobs attached for latency, %d pairs per figure; attaching %d jobs took %.1f s)" %
-          (BASE, SAMPLES, BIG - BASE, r["attach big"]))
+    print()
+
+
+def print_report(r):
+    j, ref, big, grp = (r[k].summary() for k in ("jobnet", "reference", "jobnet big", "jobnet group"))
+    rows = [("jobnet beside the reference plugins", "jobnet", "reference", "ratio")]
+    for key, label in (("add_median", "ADD median"), ("add_p90", "ADD p90"), ("del_median", "DEL median"),
+                       ("del_p90", "DEL p90")):
+        rows.append((label, ms(j[key]), ms(ref[key]), "%.1fx faster" % ratio(ref[key], j[key])))
+    rows.append(("peak RSS of one plugin process", "%d KiB" % max(r["jobnet"].rss),
+                 "%d KiB" % max(r["reference"].rss),
+                 "%.2fx as much" % ratio(max(r["jobnet"].rss), max(r["reference"].rss))))
+    pj, pr = r["parallel jobnet"], r["parallel reference"]
+    for kind in ("ADD", "DEL"):
+        rows.append(("%d parallel %ss, wall" % (PARALLEL, kind),
+                     "%s, %d failed" % (ms(pj[kind]), pj[kind + " failures"]),
+                     "%s, %d failed" % (ms(pr[kind]), pr[kind + " failures"]),
+                     "%.1fx faster" % ratio(pr[kind], pj[kind])))
+    rows.append(("%d parallel ADDs: distinct addresses" % PARALLEL, "yes" if pj["distinct"] else "NO",
+                 "yes" if pr["distinct"] else "NO", ""))
+    table(rows)
+    rows = [("jobnet at scale", "measured", "baseline", "ratio")]
+    for key, label in (("add_median", "ADD median"), ("del_median", "DEL median")):
+        rows.append(("%s, %d jobs attached / %d" % (label, BIG, BASE), ms(big[key]), ms(j[key]),
+                     "%.2f" % ratio(big[key], j[key])))
+    for key, label in (("add_median", "ADD median"), ("del_median", "DEL median")):
+        rows.append(("%s, %d jobs, group of %d on the node / of 7" % (label, BIG, GROUP_BIG), ms(grp[key]),
+                     ms(big[key]),
+                     "%.2f" % ratio(grp[key], big[key])))
+    for n in (BASE, BIG):
+        d = r["data %d" % n]
+        rows.append(("TCP throughput, %d jobs: rules / no ruleset" % n,
+                     "%.2f Gbit/s" % (d["rules"]["throughput"] / 1e9), "%.2f Gbit/s" % (d["none"]["throughput"] / 1e9),
+                     "%.3f" % ratio(d["rules"]["throughput"], d["none"]["throughput"])))
+        rows.append(("connections/s, %d jobs: rules / no ruleset" % n, "%.0f" % d["rules"]["connections"],
+                     "%.0f" % d["none"]["connections"],
+                     "%.3f" % ratio(d["rules"]["connections"], d["none"]["connections"])))
+        rows.append(("TCP throughput, %d jobs: rules / conntrack alone" % n,
+                     "%.2f Gbit/s" % (d["rules"]["throughput"] / 1e9),
+                     "%.2f Gbit/s" % (d["conntrack"]["throughput"] / 1e9),
+                     "%.3f" % ratio(d["rules"]["throughput"], d["conntrack"]["throughput"])))
+        rows.append(("connections/s, %d jobs: rules / conntrack alone" % n, "%.0f" % d["rules"]["connections"],
+                     "%.0f" % d["conntrack"]["connections"],
+                     "%.3f" % ratio(d["rules"]["connections"], d["conntrack"]["connections"])))
+    table(rows)
+    print("%d ADD/DEL pairs per latency figure, %d jobs attached unless said; data path: median of %d runs of "
+          "%g s; attaching %d jobs took %.1f s" % (SAMPLES, BASE, ROUNDS, SECONDS, BIG - BASE, r["attach big"]))
 
 
 if __name__ == "__main__":

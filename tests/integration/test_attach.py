@@ -5,6 +5,7 @@ import json
 import os
 import re
 
+import jn
 from jn import expect, expect_eq, icmp_probe, in_parallel, tcp_probe, test, udp_probe, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -234,6 +235,28 @@ def an_exhausted_pool_is_error_102(env):
     env.remember("c5", r)
     for i in (0, 1, 3, 4, 5):
         node.delete("c%d" % i, conf=conf).expect_ok()
+
+
+@test
+def a_full_bridge_is_error_102(env):
+    node = env.node()
+    first, last = env.netns("first"), env.netns("last")
+    r = node.add(first, "c1").expect_ok()  # makes the bridge; its port is the first
+    env.remember("c1", r)
+    # The kernel takes 1023 ports on one bridge: fill it with veths (this
+    # kernel has no dummy driver).
+    jn.sh("ip", "-n", node.ns.name, "-batch", "-",
+          input="".join("link add jnt-d%d type veth peer name jnt-p%d\nlink set jnt-d%d master jobnet0\n" % (i, i, i)
+                        for i in range(1022)))
+    before = (node.records(), node.reservations(), node.nft_set("job_addrs4"))
+    node.add(last, "c2").expect_error(102, "1023 ports", "another jobnet network")
+    expect_eq((node.records(), node.reservations(), node.nft_set("job_addrs4")), before,
+              "state after a refused ADD")
+    expect(not last.link_exists("eth0"), "the refused ADD left eth0 in the job")
+    node.delete("c1").expect_ok()
+    node.expect_clean("c1")
+    node.add(last, "c2").expect_ok()  # a port is free again
+    node.delete("c2").expect_ok()
 
 
 @test

@@ -268,3 +268,22 @@ def damaged_state_files_give_a_clear_error_or_recover(env):
             node.ctl("repair", check=False)
             verify = node.ctl("verify", check=False)
             expect(verify.returncode == 0, "%s: verify after repair:\n%s" % (case, verify.stdout))
+
+
+@test
+def gc_sweeps_what_killed_writers_left(env):
+    node = env.node(name="faults")
+    job = env.netns("job")
+    node.add(job, "c1").expect_ok()
+    net = os.path.join(node.state_dir, "faults")
+    strays = [os.path.join(net, "attachments", ".ghost:eth0.tmp"),
+              os.path.join(net, "attachments", "..ghost:eth0.copy.tmp"), os.path.join(net, ".network.json.tmp")]
+    for path in strays:
+        with open(path, "w") as f:
+            f.write("{\"half")
+    gc = node.conf()
+    gc["cni.dev/valid-attachments"] = [{"containerID": "c1", "ifname": "eth0"}]
+    node.run("GC", gc).expect_ok()
+    expect_eq([p for p in strays if os.path.exists(p)], [], "temporary files after GC")
+    expect_eq(node.records(), ["c1:eth0"], "records after GC")
+    node.delete("c1").expect_ok()
