@@ -4,8 +4,6 @@
  * writer left. Goes on past individual failures and reports
  * them together at the end.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -91,26 +89,16 @@ static int collect_stale(struct state_network *net, const char *key, void *data)
 	return 0;
 }
 
-static int release_orphan(struct state_network *net, const char *address, const char *owner, void *data)
+static bool listed(const char *owner, void *data)
 {
-	struct gc_run *run = data;
-	struct jn_error err = { 0 };
-	char cid[JN_ID_MAX + 1], ifname[JN_IFNAME_MAX + 1];
-	struct attachment a;
-	bool found = false;
+	return is_valid(data, owner);
+}
 
-	if (is_valid(run, owner))
-		return 0;
-	if (split_key(owner, cid, ifname) && state_read_attachment(net, cid, ifname, &a, &found, &err) == 0 && found) {
-		attachment_free(&a);
-		return 0;
-	}
+static void note_released_address(const char *address, const char *owner, const struct jn_error *failure, void *data)
+{
 	log_info("GC: releasing %s, reserved by %s which has no record", address, owner);
-	if (unlinkat(net->ipam_fd, address, 0) < 0 && errno != ENOENT) {
-		jn_error_errno(&err, JN_ERR_STATE, errno, "releasing %s/ipam/%s", net->path, address);
-		note_failure(run, &err);
-	}
-	return 0;
+	if (jn_error_is_set(failure))
+		note_failure(data, failure);
 }
 
 struct claim_walk {
@@ -133,24 +121,26 @@ static bool split_owner(const char *owner, char *network, char *key)
 	return names_is_valid_id(network) && split_key(key, cid, ifname);
 }
 
-/* A host port claim of this network whose attachment is neither listed nor
- * recorded, or one whose owner names nothing at all (a damaged claim). */
-static void release_orphan_claim(const char *owner, const char *claim, void *data)
+/* Kept: a claim of another network, or of an attachment of this one that
+ * is listed or recorded. A claim whose owner names nothing (damaged) goes. */
+static bool claim_in_use(const char *owner, void *data)
 {
 	struct claim_walk *walk = data;
-	struct jn_error err = { 0 };
 	char network[JN_ID_MAX + 1], key[JN_ATTACHMENT_KEY_MAX];
 
-	if (split_owner(owner, network, key)) {
-		if (strcmp(network, walk->run->p->conf.name) != 0 || is_valid(walk->run, key) ||
-		    faccessat(walk->net->attachments_fd, key, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			return;
-		log_info("GC: releasing host port %s, claimed by %s which has no record", claim, key);
-	} else {
-		log_warn("GC: releasing host port %s, whose claim names no attachment", claim);
-	}
-	if (ports_drop_claim(walk->run->p->conf.state_dir, claim, &err) < 0)
-		note_failure(walk->run, &err);
+	if (!split_owner(owner, network, key))
+		return false;
+	return strcmp(network, walk->run->p->conf.name) != 0 || is_valid(walk->run, key) ||
+		state_has_record(walk->net, key);
+}
+
+static void note_released_claim(const char *owner, const char *claim, const struct jn_error *failure, void *data)
+{
+	struct claim_walk *walk = data;
+
+	log_info("GC: releasing host port %s, claimed by \"%s\", which has no record", claim, owner);
+	if (jn_error_is_set(failure))
+		note_failure(walk->run, failure);
 }
 
 static int release_orphan_claims(struct gc_run *run, struct state_network *net, struct jn_error *err)
@@ -161,7 +151,7 @@ static int release_orphan_claims(struct gc_run *run, struct state_network *net, 
 	/* Claims are made under the policy lock. */
 	if (policy_lock(run->p->conf.state_dir, &lock, err) < 0)
 		return -1;
-	return ports_each_claim(run->p->conf.state_dir, release_orphan_claim, &walk, err);
+	return ports_drop_claims_unless(run->p->conf.state_dir, claim_in_use, note_released_claim, &walk, err);
 }
 
 int cmd_gc(struct plugin *p, json_t **result, struct jn_error *err)
@@ -182,8 +172,8 @@ int cmd_gc(struct plugin *p, json_t **result, struct jn_error *err)
 	net.lock_timeout = p->conf.lock_timeout;
 	if (net.dir_fd >= 0 &&
 	    (state_lock(&net, err) < 0 || state_each_attachment(&net, collect_stale, &run, err) < 0 ||
-	     ipam_each(&net, release_orphan, &run, err) < 0 || release_orphan_claims(&run, &net, err) < 0 ||
-	     state_sweep_temporaries(&net, err) < 0)) {
+	     ipam_release_orphans(&net, listed, note_released_address, &run, err) < 0 ||
+	     release_orphan_claims(&run, &net, err) < 0 || state_sweep_temporaries(&net, err) < 0)) {
 		state_close(&net);
 		return -1;
 	}

@@ -180,3 +180,30 @@ int ipam_each(struct state_network *net, ipam_entry_fn fn, void *ctx, struct jn_
 	closedir(dir);
 	return rc;
 }
+
+struct orphan_walk {
+	ipam_keep_fn keep;
+	ipam_dropped_fn dropped;
+	void *ctx;
+};
+
+static int release_if_orphan(struct state_network *net, const char *address, const char *owner, void *data)
+{
+	struct orphan_walk *w = data;
+	struct jn_error failure = { 0 };
+
+	if (state_has_record(net, owner) || (w->keep != NULL && w->keep(owner, w->ctx)))
+		return 0;
+	if (unlinkat(net->ipam_fd, address, 0) < 0 && errno != ENOENT)
+		jn_error_errno(&failure, JN_ERR_STATE, errno, "releasing %s/ipam/%s", net->path, address);
+	w->dropped(address, owner, &failure, w->ctx);
+	return 0;
+}
+
+int ipam_release_orphans(struct state_network *net, ipam_keep_fn keep, ipam_dropped_fn dropped, void *ctx,
+			 struct jn_error *err)
+{
+	struct orphan_walk w = { .keep = keep, .dropped = dropped, .ctx = ctx };
+
+	return ipam_each(net, release_if_orphan, &w, err);
+}

@@ -34,6 +34,14 @@ int ipam_release(struct state_network *net, const struct jn_addr *addr, const ch
  * reserved, 0 when free, -1 on error. */
 int ipam_owner(struct state_network *net, const struct jn_addr *addr, char *owner, struct jn_error *err);
 
+/* Remove every reservation whose owner has no record in the network and
+ * which keep() (NULL: none) does not keep; dropped() hears of each, with
+ * failure set when it could not be removed. The caller holds the lock. */
+typedef bool (*ipam_keep_fn)(const char *owner, void *ctx);
+typedef void (*ipam_dropped_fn)(const char *address, const char *owner, const struct jn_error *failure, void *ctx);
+int ipam_release_orphans(struct state_network *net, ipam_keep_fn keep, ipam_dropped_fn dropped, void *ctx,
+			 struct jn_error *err);
+
 /* Call fn for every reservation (address text, owner). */
 typedef int (*ipam_entry_fn)(struct state_network *net, const char *address, const char *owner, void *ctx);
 int ipam_each(struct state_network *net, ipam_entry_fn fn, void *ctx, struct jn_error *err);

@@ -53,21 +53,16 @@ static size_t plan(const struct attachment *a, struct relay_listener *out)
 	return count;
 }
 
-static void owner_of(const struct attachment *a, char *out, size_t size)
-{
-	snprintf(out, size, "%s:%s:%s", a->network, a->container_id, a->ifname);
-}
-
 int mappings_install(const char *state_dir, struct attachment *a, int *relay_commit_fd, struct jn_error *err)
 {
 	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
-	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
+	char owner[PORTS_OWNER_MAX];
 	size_t count;
 
 	*relay_commit_fd = -1;
 	if (a->map_count == 0)
 		return 0;
-	owner_of(a, owner, sizeof(owner));
+	ports_owner(a->network, a->container_id, a->ifname, owner);
 	if (ports_claim(state_dir, owner, a->maps, a->map_count, attachment_addr(a, AF_INET) != NULL,
 			attachment_addr(a, AF_INET6) != NULL, err) < 0)
 		return -1;
@@ -86,9 +81,9 @@ int mappings_stop_relay(const struct attachment *a, struct jn_error *err)
 
 int mappings_release_ports(const char *state_dir, const struct attachment *a, struct jn_error *err)
 {
-	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
+	char owner[PORTS_OWNER_MAX];
 
-	owner_of(a, owner, sizeof(owner));
+	ports_owner(a->network, a->container_id, a->ifname, owner);
 	return ports_release(state_dir, owner, a->maps, a->map_count, err);
 }
 
@@ -104,9 +99,9 @@ int mappings_remove(const char *state_dir, const struct attachment *a, struct jn
 int mappings_check(const char *state_dir, const struct attachment *a, struct jn_error *err)
 {
 	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
-	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3], text[96];
+	char owner[PORTS_OWNER_MAX], text[96];
 
-	owner_of(a, owner, sizeof(owner));
+	ports_owner(a->network, a->container_id, a->ifname, owner);
 	for (size_t i = 0; i < a->map_count; i++) {
 		int rc = ports_held_by(state_dir, owner, &a->maps[i], err);
 		if (rc < 0)

@@ -17,7 +17,7 @@
 #include "service.h"
 #include "sysctl.h"
 
-#define OWNER_MAX (2 * JN_ID_MAX + JN_IFNAME_MAX + 3)
+#define OWNER_MAX PORTS_OWNER_MAX
 #define EPHEMERAL_TRIES 4096
 
 static void port_dir(const char *state_dir, const struct portmap *m, char *out, size_t size)
@@ -325,4 +325,35 @@ int ports_drop_claim(const char *state_dir, const char *claim, struct jn_error *
 	*strrchr(dir, '/') = '\0';
 	rmdir(dir);
 	return 0;
+}
+
+void ports_owner(const char *network, const char *container_id, const char *ifname, char out[PORTS_OWNER_MAX])
+{
+	snprintf(out, PORTS_OWNER_MAX, "%s:%s:%s", network, container_id, ifname);
+}
+
+struct drop_walk {
+	const char *state_dir;
+	ports_keep_fn keep;
+	ports_dropped_fn dropped;
+	void *ctx;
+};
+
+static void drop_unless_kept(const char *owner, const char *claim, void *data)
+{
+	struct drop_walk *w = data;
+	struct jn_error failure = { 0 };
+
+	if (w->keep(owner, w->ctx))
+		return;
+	ports_drop_claim(w->state_dir, claim, &failure);
+	w->dropped(owner, claim, &failure, w->ctx);
+}
+
+int ports_drop_claims_unless(const char *state_dir, ports_keep_fn keep, ports_dropped_fn dropped, void *ctx,
+			     struct jn_error *err)
+{
+	struct drop_walk w = { .state_dir = state_dir, .keep = keep, .dropped = dropped, .ctx = ctx };
+
+	return ports_each_claim(state_dir, drop_unless_kept, &w, err);
 }

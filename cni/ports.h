@@ -10,7 +10,12 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "names.h"
 #include "portmap.h"
+
+/* "<network>:<cid>:<ifname>", the owner a claim names. */
+#define PORTS_OWNER_MAX (2 * JN_ID_MAX + JN_IFNAME_MAX + 3)
+void ports_owner(const char *network, const char *container_id, const char *ifname, char out[PORTS_OWNER_MAX]);
 
 /* Claim every mapping's port, picking one from the ephemeral range where
  * host_port is 0 (and writing it back). A port another job maps, or a
@@ -38,5 +43,13 @@ int ports_each_claim(const char *state_dir, ports_claim_fn fn, void *ctx, struct
 
 /* Remove one claim given as ports_each_claim names it. */
 int ports_drop_claim(const char *state_dir, const char *claim, struct jn_error *err);
+
+/* Remove every claim whose owner keep() does not keep; dropped() hears of
+ * each, with failure set when it could not be removed. The one sweep of
+ * leftovers for DEL without a record, CNI GC, jobnetctl gc and repair. */
+typedef bool (*ports_keep_fn)(const char *owner, void *ctx);
+typedef void (*ports_dropped_fn)(const char *owner, const char *claim, const struct jn_error *failure, void *ctx);
+int ports_drop_claims_unless(const char *state_dir, ports_keep_fn keep, ports_dropped_fn dropped, void *ctx,
+			     struct jn_error *err);
 
 #endif

@@ -233,6 +233,11 @@ int state_restore_attachment(struct state_network *net, const char *key, struct 
 	return write_atomically(net, key, text, err);
 }
 
+bool state_has_record(struct state_network *net, const char *key)
+{
+	return net->dir_fd >= 0 && key[0] != '.' && faccessat(net->attachments_fd, key, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 int state_read_attachment_copy(struct state_network *net, const char *key, struct attachment *out, struct jn_error *err)
 {
 	char copy[JN_ATTACHMENT_KEY_MAX + 8];

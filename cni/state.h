@@ -60,6 +60,9 @@ int state_read_attachment_key(struct state_network *net, const char *key, struct
  * which every writer of them runs. */
 int state_sweep_temporaries(struct state_network *net, struct jn_error *err);
 
+/* Whether the network has a record (readable or not) under key. */
+bool state_has_record(struct state_network *net, const char *key);
+
 /* Read the copy kept beside a record (".<key>.copy"); returns as
  * state_read_attachment_key does. */
 int state_read_attachment_copy(struct state_network *net, const char *key, struct attachment *out,

@@ -37,32 +37,36 @@ static int release_addresses(struct state_network *net, const struct attachment 
 }
 
 struct owner_claims {
-	const char *state_dir;
 	const char *owner;
 	struct jn_error *err;
 	int rc;
 };
 
-static void drop_if_owned(const char *owner, const char *claim, void *data)
+static bool held_by_another(const char *owner, void *data)
+{
+	return strcmp(owner, ((struct owner_claims *)data)->owner) != 0;
+}
+
+static void note_release(const char *owner, const char *claim, const struct jn_error *failure, void *data)
 {
 	struct owner_claims *c = data;
 
-	if (strcmp(owner, c->owner) != 0)
-		return;
 	log_info("releasing host port claim %s of %s, which has no readable record", claim, owner);
-	if (ports_drop_claim(c->state_dir, claim, c->err) < 0)
+	if (jn_error_is_set(failure) && c->rc == 0) {
+		*c->err = *failure;
 		c->rc = -1;
+	}
 }
 
 /* A stand-in record lists no mapping: release by owner. Cheap enough on
  * this rare path (one directory per mapped port). */
 static int release_claims_of(const char *state_dir, const struct attachment *a, struct jn_error *err)
 {
-	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
-	struct owner_claims c = { .state_dir = state_dir, .owner = owner, .err = err };
+	char owner[PORTS_OWNER_MAX];
+	struct owner_claims c = { .owner = owner, .err = err };
 
-	snprintf(owner, sizeof(owner), "%s:%s:%s", a->network, a->container_id, a->ifname);
-	if (ports_each_claim(state_dir, drop_if_owned, &c, err) < 0)
+	ports_owner(a->network, a->container_id, a->ifname, owner);
+	if (ports_drop_claims_unless(state_dir, held_by_another, note_release, &c, err) < 0)
 		return -1;
 	return c.rc;
 }

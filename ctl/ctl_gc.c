@@ -5,8 +5,6 @@
  * what remains. Unlike the CNI GC command it needs no list from a runtime:
  * a job without its namespace is gone. */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,27 +22,10 @@
 
 struct gc_run {
 	const char *state_dir;
-	size_t removed, failures;
+	struct ctl_tally tally;
 	struct nl_sock *node;
 	struct known known;
 };
-
-static void say(struct gc_run *run, bool failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(struct gc_run *run, bool failed, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs(failed ? "failed: " : "removed: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	if (failed)
-		run->failures++;
-	else
-		run->removed++;
-}
 
 static bool namespace_is_gone(const char *path)
 {
@@ -80,21 +61,19 @@ static int collect_record(struct state_network *net, const char *key, void *data
 		why = "its namespace is gone";
 	if (why != NULL) {
 		int rc = teardown_attachment(v->run->state_dir, net, &a, TEARDOWN_RECORD, &err);
-		say(v->run, rc < 0, "%s/%s (%s)%s%s", v->name, key, why, rc < 0 ? ": " : "", rc < 0 ? err.msg : "");
+		ctl_tally(&v->run->tally, rc < 0, "%s/%s (%s)%s%s", v->name, key, why, rc < 0 ? ": " : "",
+			  rc < 0 ? err.msg : "");
 	}
 	attachment_free(&a);
 	return 0;
 }
 
-static int release_orphan(struct state_network *net, const char *address, const char *owner, void *data)
+static void note_released_address(const char *address, const char *owner, const struct jn_error *failure, void *data)
 {
 	struct network_visit *v = data;
 
-	if (faccessat(net->attachments_fd, owner, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return 0;
-	say(v->run, unlinkat(net->ipam_fd, address, 0) < 0 && errno != ENOENT,
-	    "%s: reservation of %s (by %s, which has no record)", v->name, address, owner);
-	return 0;
+	ctl_tally(&v->run->tally, jn_error_is_set(failure), "%s: reservation of %s (by %s, which has no record)%s%s",
+		  v->name, address, owner, jn_error_is_set(failure) ? ": " : "", failure->msg);
 }
 
 static int gc_network(struct state_network *net, const char *name, void *ctx)
@@ -103,7 +82,7 @@ static int gc_network(struct state_network *net, const char *name, void *ctx)
 	struct jn_error err = { 0 };
 
 	state_each_attachment(net, collect_record, &v, &err);
-	ipam_each(net, release_orphan, &v, &err);
+	ipam_release_orphans(net, NULL, note_released_address, &v, &err);
 	state_sweep_temporaries(net, &err);
 	return 0;
 }
@@ -116,23 +95,25 @@ static void drop_link(const char *name, void *ctx)
 	if (!is_jobnet_veth(name) || namelist_has(&run->known.veths, name))
 		return;
 	link_delete(run->node, name, &err);
-	say(run, jn_error_is_set(&err), "link %s (it belongs to no attachment)", name);
+	ctl_tally(&run->tally, jn_error_is_set(&err), "link %s (it belongs to no attachment)", name);
 }
 
-static void drop_claim(const char *owner, const char *claim, void *ctx)
+static bool known_owner(const char *owner, void *ctx)
+{
+	return namelist_has(&((struct gc_run *)ctx)->known.owners, owner);
+}
+
+static void note_dropped_claim(const char *owner, const char *claim, const struct jn_error *failure, void *ctx)
 {
 	struct gc_run *run = ctx;
-	struct jn_error err = { 0 };
 
-	if (namelist_has(&run->known.owners, owner))
-		return;
-	ports_drop_claim(run->state_dir, claim, &err);
-	say(run, jn_error_is_set(&err), "host port %s (claimed by %s, which has no record)", claim, owner);
+	ctl_tally(&run->tally, jn_error_is_set(failure), "host port %s (claimed by %s, which has no record)%s%s", claim,
+		  owner, jn_error_is_set(failure) ? ": " : "", failure->msg);
 }
 
 int ctl_gc(int argc, char **argv, struct ctl_options *opts)
 {
-	struct gc_run run = { .state_dir = opts->state_dir };
+	struct gc_run run = { .state_dir = opts->state_dir, .tally = { .done_word = "removed" } };
 	struct jn_error err = { 0 };
 
 	if (argc > 1)
@@ -146,13 +127,13 @@ int ctl_gc(int argc, char **argv, struct ctl_options *opts)
 	/* With an unreadable record, what it owns cannot be told from leftovers. */
 	if (run.known.unreadable == 0) {
 		link_each(run.node, drop_link, &run, &err);
-		ports_each_claim(opts->state_dir, drop_claim, &run, &err);
+		ports_drop_claims_unless(opts->state_dir, known_owner, note_dropped_claim, &run, &err);
 	}
 	known_free(&run.known);
 	jn_error_clear(&err);
 	if (policy_repair(opts->state_dir, &err) < 0)
-		say(&run, true, "nftables: %s", err.msg);
+		ctl_tally(&run.tally, true, "nftables: %s", err.msg);
 	link_socket_freep(&run.node);
-	printf("%zu removed, %zu failure(s)\n", run.removed, run.failures);
-	return run.failures ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+	printf("%zu removed, %zu failure(s)\n", run.tally.done, run.tally.failures);
+	return run.tally.failures ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

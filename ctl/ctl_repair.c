@@ -11,8 +11,6 @@
  * A job whose namespace is gone is left to jobnetctl gc.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,27 +29,11 @@
 
 struct repair_run {
 	const char *state_dir;
-	size_t actions, failures, left;
+	struct ctl_tally tally;
+	size_t left; /* attachments only gc can remove */
 	struct nl_sock *node;
 	struct known known;
 };
-
-static void say(struct repair_run *run, bool failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(struct repair_run *run, bool failed, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs(failed ? "failed: " : "repaired: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	if (failed)
-		run->failures++;
-	else
-		run->actions++;
-}
 
 struct network_visit {
 	struct repair_run *run;
@@ -75,7 +57,7 @@ static int repair_links(struct network_visit *v, const struct attachment *a, con
 		return 0;
 	}
 	if (rc < 0) {
-		say(v->run, true, "%s: %s", where, err.msg);
+		ctl_tally(&v->run->tally, true, "%s: %s", where, err.msg);
 		return 0;
 	}
 	found = link_find(v->run->node, a->host_veth, &ifindex, &err);
@@ -83,11 +65,11 @@ static int repair_links(struct network_visit *v, const struct attachment *a, con
 		rc = attach_kernel(v->run->node, &v->rec, a, v->rec.mtu, &sb, &undo, &err);
 		if (rc < 0)
 			attach_kernel_undo(v->run->node, &v->rec, a, &undo);
-		say(v->run, rc < 0, "%s: veth %s %s%s", where, a->host_veth, rc < 0 ? "not recreated: " : "recreated",
-		    rc < 0 ? err.msg : "");
+		ctl_tally(&v->run->tally, rc < 0, "%s: veth %s %s%s", where, a->host_veth,
+			  rc < 0 ? "not recreated: " : "recreated", rc < 0 ? err.msg : "");
 	} else if (found == 1 &&
 		   (attach_bridge(v->run->node, &v->rec, a, &undo, &err) < 0 || sandbox_configure(&sb, a, &err) < 0)) {
-		say(v->run, true, "%s: %s", where, err.msg);
+		ctl_tally(&v->run->tally, true, "%s: %s", where, err.msg);
 	}
 	sandbox_close(&sb);
 	return 0;
@@ -95,26 +77,27 @@ static int repair_links(struct network_visit *v, const struct attachment *a, con
 
 static void repair_mappings(struct network_visit *v, struct state_network *net, struct attachment *a, const char *where)
 {
-	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
+	char owner[PORTS_OWNER_MAX];
 	struct jn_error err = { 0 };
 	size_t restored = 0;
 	bool revived = false;
 	int relay_commit_fd = -1;
 
-	snprintf(owner, sizeof(owner), "%s:%s:%s", a->network, a->container_id, a->ifname);
+	ports_owner(a->network, a->container_id, a->ifname, owner);
 	if (ports_reclaim(v->run->state_dir, owner, a->maps, a->map_count, &restored, &err) < 0)
-		say(v->run, true, "%s: %s", where, err.msg);
+		ctl_tally(&v->run->tally, true, "%s: %s", where, err.msg);
 	else if (restored > 0)
-		say(v->run, false, "%s: %zu port claim(s) rewritten", where, restored);
+		ctl_tally(&v->run->tally, false, "%s: %zu port claim(s) rewritten", where, restored);
 	jn_error_clear(&err);
 	if (mappings_revive(a, &revived, &relay_commit_fd, &err) < 0 ||
 	    (revived && state_write_attachment(net, a, &err) < 0)) {
 		relay_abandon(&relay_commit_fd);
-		say(v->run, true, "%s: loopback relay: %s", where, err.msg);
+		ctl_tally(&v->run->tally, true, "%s: loopback relay: %s", where, err.msg);
 	} else {
 		relay_commit(&relay_commit_fd);
 		if (revived)
-			say(v->run, false, "%s: loopback relay started again (pid %d)", where, a->relay.pid);
+			ctl_tally(&v->run->tally, false, "%s: loopback relay started again (pid %d)", where,
+				  a->relay.pid);
 	}
 }
 
@@ -129,15 +112,15 @@ static int repair_record(struct state_network *net, const char *key, void *data)
 	if (state_read_attachment_key(net, key, &a, &err) == -1) {
 		jn_error_clear(&err);
 		if (state_restore_attachment(net, key, &err) < 0 || state_read_attachment_key(net, key, &a, &err) < 0) {
-			say(v->run, true, "%s: the record is damaged and %s", where, err.msg);
+			ctl_tally(&v->run->tally, true, "%s: the record is damaged and %s", where, err.msg);
 			return 0;
 		}
-		say(v->run, false, "%s: record restored from its copy", where);
+		ctl_tally(&v->run->tally, false, "%s: record restored from its copy", where);
 	} else if (!state_copy_agrees(net, key, &a)) {
 		if (state_write_attachment(net, &a, &err) < 0)
-			say(v->run, true, "%s: rewriting its copy: %s", where, err.msg);
+			ctl_tally(&v->run->tally, true, "%s: rewriting its copy: %s", where, err.msg);
 		else
-			say(v->run, false, "%s: the copy beside the record rewritten", where);
+			ctl_tally(&v->run->tally, false, "%s: the copy beside the record rewritten", where);
 		jn_error_clear(&err);
 	}
 	if (a.complete && strcmp(a.mode, "bridge") == 0 && v->have_rec) {
@@ -148,18 +131,13 @@ static int repair_record(struct state_network *net, const char *key, void *data)
 	return 0;
 }
 
-static int release_orphan(struct state_network *net, const char *address, const char *owner, void *data)
+static void note_released_address(const char *address, const char *owner, const struct jn_error *failure, void *data)
 {
 	struct network_visit *v = data;
-	struct jn_error err = { 0 };
 
-	if (faccessat(net->attachments_fd, owner, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return 0;
-	if (unlinkat(net->ipam_fd, address, 0) < 0 && errno != ENOENT)
-		jn_error_errno(&err, JN_ERR_STATE, errno, "releasing %s", address);
-	say(v->run, jn_error_is_set(&err), "%s: address %s released (reserved by %s, which has no record)", v->name,
-	    address, owner);
-	return 0;
+	ctl_tally(&v->run->tally, jn_error_is_set(failure),
+		  "%s: address %s released (reserved by %s, which has no record)%s%s", v->name, address, owner,
+		  jn_error_is_set(failure) ? ": " : "", failure->msg);
 }
 
 static int repair_network(struct state_network *net, const char *name, void *ctx)
@@ -168,27 +146,30 @@ static int repair_network(struct state_network *net, const char *name, void *ctx
 	struct jn_error err = { 0 };
 
 	if (netrecord_read(net, &v.rec, &v.have_rec, &err) < 0)
-		say(v.run, true, "%s: %s", name, err.msg);
+		ctl_tally(&v.run->tally, true, "%s: %s", name, err.msg);
 	jn_error_clear(&err);
 	state_each_attachment(net, repair_record, &v, &err);
-	ipam_each(net, release_orphan, &v, &err);
+	ipam_release_orphans(net, NULL, note_released_address, &v, &err);
 	return 0;
 }
 
-static void release_claim(const char *owner, const char *claim, void *ctx)
+static bool known_owner(const char *owner, void *ctx)
+{
+	return namelist_has(&((struct repair_run *)ctx)->known.owners, owner);
+}
+
+static void note_released_claim(const char *owner, const char *claim, const struct jn_error *failure, void *ctx)
 {
 	struct repair_run *run = ctx;
-	struct jn_error err = { 0 };
 
-	if (namelist_has(&run->known.owners, owner))
-		return;
-	ports_drop_claim(run->state_dir, claim, &err);
-	say(run, jn_error_is_set(&err), "host port %s released (claimed by %s, which has no record)", claim, owner);
+	ctl_tally(&run->tally, jn_error_is_set(failure),
+		  "host port %s released (claimed by %s, which has no record)%s%s", claim, owner,
+		  jn_error_is_set(failure) ? ": " : "", failure->msg);
 }
 
 int ctl_repair(int argc, char **argv, struct ctl_options *opts)
 {
-	struct repair_run run = { .state_dir = opts->state_dir };
+	struct repair_run run = { .state_dir = opts->state_dir, .tally = { .done_word = "repaired" } };
 	struct jn_error err = { 0 };
 	bool current;
 
@@ -201,19 +182,19 @@ int ctl_repair(int argc, char **argv, struct ctl_options *opts)
 	ctlstate_each_network(opts->state_dir, true, repair_network, &run);
 	known_scan(opts->state_dir, &run.known);
 	if (run.known.unreadable == 0)
-		ports_each_claim(opts->state_dir, release_claim, &run, &err);
+		ports_drop_claims_unless(opts->state_dir, known_owner, note_released_claim, &run, &err);
 	known_free(&run.known);
 	jn_error_clear(&err);
 	if (netpolicy_tables_are_current(&current, &err) < 0)
 		current = false;
 	jn_error_clear(&err);
 	if (policy_repair(opts->state_dir, &err) < 0)
-		say(&run, true, "nftables: %s", err.msg);
+		ctl_tally(&run.tally, true, "nftables: %s", err.msg);
 	else if (!current)
-		say(&run, false, "jobnet's nftables tables, rebuilt from the state");
+		ctl_tally(&run.tally, false, "jobnet's nftables tables, rebuilt from the state");
 	else
 		printf("rebuilt jobnet's nftables tables from the state (they were there)\n");
 	link_socket_freep(&run.node);
-	printf("%zu repair(s), %zu failure(s), %zu left for gc\n", run.actions, run.failures, run.left);
-	return run.failures ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+	printf("%zu repair(s), %zu failure(s), %zu left for gc\n", run.tally.done, run.tally.failures, run.left);
+	return run.tally.failures ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cni/ports.h"
 #include "../cni/state.h"
 
 void namelist_add(struct namelist *l, const char *name)
@@ -47,13 +48,13 @@ static int scan_record(struct state_network *net, const char *key, void *data)
 	struct scan *s = data;
 	struct jn_error err = { 0 };
 	struct attachment a;
-	char owner[2 * JN_ID_MAX + JN_IFNAME_MAX + 3];
+	char owner[PORTS_OWNER_MAX];
 
 	if (state_read_attachment_key(net, key, &a, &err) < 0) {
 		s->k->unreadable++;
 		return 0;
 	}
-	snprintf(owner, sizeof(owner), "%s:%s:%s", a.network, a.container_id, a.ifname);
+	ports_owner(a.network, a.container_id, a.ifname, owner);
 	namelist_add(&s->k->owners, owner);
 	if (a.host_veth[0] != '\0')
 		namelist_add(&s->k->veths, a.host_veth);

@@ -4,7 +4,6 @@
 #include "ctl.h"
 
 struct walk {
-	const char *state_dir;
 	ctlstate_fn fn;
 	void *ctx;
 	int problems;
@@ -27,41 +26,24 @@ static int visit_record(struct state_network *net, const char *key, void *data)
 	return rc;
 }
 
-static int visit_network(const char *name, void *data)
+static int visit_network(struct state_network *net, const char *name, void *data)
 {
-	struct walk *walk = data;
 	struct jn_error err = { 0 };
-	struct state_network net;
-	int rc;
 
-	if (state_open(walk->state_dir, name, false, &net, &err) < 0 || net.dir_fd < 0) {
-		if (jn_error_is_set(&err)) {
-			ctl_error("%s", err.msg);
-			walk->problems++;
-		}
-		return 0;
-	}
-	rc = state_lock_shared(&net, &err);
-	if (rc == 0)
-		rc = state_each_attachment(&net, visit_record, walk, &err);
-	if (rc < 0 && jn_error_is_set(&err)) {
+	(void)name;
+	if (state_each_attachment(net, visit_record, data, &err) < 0) {
 		ctl_error("%s", err.msg);
-		walk->problems++;
+		return -1;
 	}
-	state_close(&net);
 	return 0;
 }
 
 int ctlstate_each(const char *state_dir, ctlstate_fn fn, void *ctx)
 {
-	struct walk walk = { .state_dir = state_dir, .fn = fn, .ctx = ctx };
-	struct jn_error err = { 0 };
+	struct walk walk = { .fn = fn, .ctx = ctx };
+	int rc = ctlstate_each_network(state_dir, false, visit_network, &walk);
 
-	if (state_each_network(state_dir, visit_network, &walk, &err) < 0) {
-		ctl_error("%s", err.msg);
-		return -1;
-	}
-	return walk.problems ? -1 : 0;
+	return rc < 0 || walk.problems ? -1 : 0;
 }
 
 struct network_walk {

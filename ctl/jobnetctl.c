@@ -37,6 +37,21 @@ void ctl_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void ctl_tally(struct ctl_tally *t, bool failed, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", failed ? "failed" : t->done_word);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (failed)
+		t->failures++;
+	else
+		t->done++;
+}
+
 int ctl_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;

@@ -19,11 +19,9 @@ Environment:
 
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -110,6 +108,9 @@ class Stack:
         with jn.entered(self.node.ns.path):
             return fn(*args)
 
+    def address(self, cid):
+        return self.results[cid]["ips"][0]["address"].split("/")[0]
+
 
 class Jobnet(Stack):
     def __init__(self, env, plugin):
@@ -129,8 +130,6 @@ class Jobnet(Stack):
     def delete(self, i, cid, netns):
         return [spawn(self.plugin, cni_env("DEL", cid, netns), json.dumps(self.conf(i)))]
 
-    def address(self, cid):
-        return self.results[cid]["ips"][0]["address"].split("/")[0]
 
 
 def group_of(i):
@@ -182,8 +181,6 @@ class Reference(Stack):
         return [spawn(os.path.join(REFERENCE_DIR, p["type"]), cni_env("DEL", cid, netns),
                       json.dumps(self.conf(p, i, prev))) for p in reversed(self.plugins)]
 
-    def address(self, cid):
-        return self.results[cid]["ips"][0]["address"].split("/")[0]
 
 
 class Namespaces:
