@@ -4,6 +4,8 @@
 #   make test       install what is missing, build, run the whole suite
 #   make demo       install what is missing, build, show the plugin at work
 #   make check-asan the suite under AddressSanitizer + UBSan (leaks included)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (installs clang)
+#   make bench      jobnet beside the reference CNI plugins (not in make test)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             show the commands
 
