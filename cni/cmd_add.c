@@ -53,8 +53,10 @@ static void add_rollback(struct add_run *run)
 
 	names_attachment_key(run->a.container_id, run->a.ifname, owner);
 	relay_abandon(&run->relay_commit_fd);
-	if (run->undo.policy_added)
+	if (run->undo.policy_added) {
 		policy_detach(state_dir, &run->a, &ignored);
+		policy_forget_flows(&run->a, &ignored);
+	}
 	if (run->undo.mappings_installed)
 		mappings_remove(state_dir, &run->a, &ignored);
 	attach_kernel_undo(run->node, &run->rec, &run->a, &run->undo.kernel);

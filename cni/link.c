@@ -303,6 +303,22 @@ int link_delete(struct nl_sock *sk, const char *name, struct jn_error *err)
 	return 0;
 }
 
+int link_set_down(struct nl_sock *sk, const char *name, struct jn_error *err)
+{
+	cleanup_link struct rtnl_link *orig = rtnl_link_alloc();
+	cleanup_link struct rtnl_link *change = rtnl_link_alloc();
+	int rc;
+
+	if (orig == NULL || change == NULL)
+		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
+	rtnl_link_set_name(orig, name);
+	rtnl_link_unset_flags(change, IFF_UP);
+	rc = rtnl_link_change(sk, orig, change, 0);
+	if (rc < 0 && !is_absent(rc))
+		return nl_error(err, rc, "taking interface \"%s\" down", name);
+	return 0;
+}
+
 static struct rtnl_addr *build_address(int ifindex, const struct jn_prefix *prefix, bool no_prefix_route)
 {
 	cleanup_rtaddr struct rtnl_addr *addr = rtnl_addr_alloc();

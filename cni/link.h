@@ -44,6 +44,9 @@ int link_create_veth(struct nl_sock *sk, const struct veth_spec *spec, int *host
 /* Delete a link by name; an absent link is success. */
 int link_delete(struct nl_sock *sk, const char *name, struct jn_error *err);
 
+/* Take a link down by name; an absent link is success. */
+int link_set_down(struct nl_sock *sk, const char *name, struct jn_error *err);
+
 int link_set_up(struct nl_sock *sk, int ifindex, struct jn_error *err);
 
 /* Add an address (IPv6 without duplicate address detection). With

@@ -18,7 +18,7 @@
 
 #define JN_DEFAULT_BRIDGE "jobnet0"
 #define JN_DEFAULT_MTU 1500
-#define JN_DEFAULT_STATE_DIR "/var/lib/cni/jobnet"
+#define JN_DEFAULT_STATE_DIR "/run/jobnet"
 #define JN_DEFAULT_LOCK_TIMEOUT 30
 #define JN_CNI_VERSION_MAX 16
 

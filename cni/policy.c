@@ -149,6 +149,16 @@ int policy_detach(const char *state_dir, const struct attachment *a, struct jn_e
 	return netpolicy_detach(dir, &job, err);
 }
 
+int policy_forget_flows(const struct attachment *a, struct jn_error *err)
+{
+	struct netpolicy_job job;
+
+	if (strcmp(a->mode, "bridge") != 0)
+		return 0;
+	policy_job_from_attachment(a, &job);
+	return netpolicy_forget_flows(&job, err);
+}
+
 int policy_verify(const char *state_dir, const struct netrecord *rec, const struct attachment *a,
 		  netpolicy_missing_fn missing, void *ctx, struct jn_error *err)
 {

@@ -24,8 +24,11 @@ int policy_lock(const char *state_dir, int *fd, struct jn_error *err);
  * those of old when it is not NULL) and of the job (when not NULL). */
 int policy_attach_locked(const char *state_dir, const struct netrecord *rec, const struct netrecord *old,
 			 const struct attachment *a, struct jn_error *err);
-/* Take the lock and remove the job's elements, pairs and connections. */
+/* Take the lock and remove the job's elements and pairs. */
 int policy_detach(const char *state_dir, const struct attachment *a, struct jn_error *err);
+/* Forget the job's connections (conntrack); call before its addresses are
+ * released, so no new holder of one has flows yet. */
+int policy_forget_flows(const struct attachment *a, struct jn_error *err);
 /* Report each element of the network (and of a, when not NULL) that the
  * kernel does not list. */
 int policy_verify(const char *state_dir, const struct netrecord *rec, const struct attachment *a,

@@ -1,6 +1,7 @@
 #include "teardown.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,16 +13,69 @@
 #include "policy.h"
 #include "ports.h"
 
-static int remove_host_veth(const struct attachment *a, struct jn_error *err)
+/* A veth whose host end is down forwards nothing: from then on the job
+ * cannot send. */
+static int silence_host_veth(struct nl_sock *sk, const struct attachment *a, struct jn_error *err)
+{
+	return a->host_veth[0] == '\0' ? 0 : link_set_down(sk, a->host_veth, err);
+}
+
+/* Deleting one end of a veth deletes both: the job's side goes too. The
+ * kernel then waits for RCU grace periods (10-20 ms) with nothing to do,
+ * so once the veth is down its deletion runs in a thread while the job's
+ * elements and connections go. */
+struct veth_removal {
+	const struct attachment *a;
+	pthread_t thread;
+	bool threaded;
+	int rc;
+	struct jn_error err;
+};
+
+static void remove_host_veth(struct veth_removal *r)
 {
 	cleanup_nl_sock struct nl_sock *sk = NULL;
 
-	if (a->host_veth[0] == '\0')
-		return 0;
-	/* Deleting one end of a veth deletes both: the job's side goes too. */
-	if (link_socket_open(&sk, err) < 0)
-		return -1;
-	return link_delete(sk, a->host_veth, err);
+	r->rc = 0;
+	if (r->a->host_veth[0] == '\0')
+		return;
+	if (link_socket_open(&sk, &r->err) < 0 || link_delete(sk, r->a->host_veth, &r->err) < 0)
+		r->rc = -1;
+}
+
+static void *veth_removal_thread(void *data)
+{
+	remove_host_veth(data);
+	return NULL;
+}
+
+static void start_veth_removal(struct veth_removal *r)
+{
+	r->threaded = pthread_create(&r->thread, NULL, veth_removal_thread, r) == 0;
+	if (!r->threaded)
+		remove_host_veth(r);
+}
+
+static int finish_veth_removal(struct veth_removal *r, struct jn_error *err)
+{
+	if (r->threaded)
+		pthread_join(r->thread, NULL);
+	r->threaded = false;
+	if (r->rc < 0)
+		*err = r->err;
+	return r->rc;
+}
+
+/* A bridge job always has an address; without one (a stand-in record that
+ * found no reservation) no element can be left either. */
+static int detach_elements(const char *state_dir, const struct attachment *a, struct jn_error *err)
+{
+	return a->addr_count > 0 ? policy_detach(state_dir, a, err) : 0;
+}
+
+static int forget_flows(const struct attachment *a, struct jn_error *err)
+{
+	return a->addr_count > 0 ? policy_forget_flows(a, err) : 0;
 }
 
 static int release_addresses(struct state_network *net, const struct attachment *a, struct jn_error *err)
@@ -75,21 +129,36 @@ int teardown_attachment(const char *state_dir, struct state_network *net, const 
 			enum teardown_source source, struct jn_error *err)
 {
 	bool stand_in = source == TEARDOWN_NO_RECORD || source == TEARDOWN_UNREADABLE;
+	struct veth_removal veth = { .a = a };
+	cleanup_nl_sock struct nl_sock *sk = NULL;
 	int rc = 0;
 
-	/* The relay first (it serves through the veth), then the veth: from
-	 * then on the job cannot send, so removing its elements and flushing
-	 * its connections cannot race with its traffic. The relay of a
-	 * stand-in (its pid was in the lost record) ends by itself when the
-	 * veth goes. */
+	if (link_socket_open(&sk, err) < 0)
+		return -1;
+	/* The relay first (it serves through the veth), then the veth goes
+	 * down: from then on the job cannot send, so removing its elements and
+	 * flushing its connections cannot race with its traffic. The relay of
+	 * a stand-in (its pid was in the lost record) ends by itself when the
+	 * veth goes. A veth that does not go down keeps the job's elements
+	 * until it is gone. */
 	if (mappings_stop_relay(a, err) < 0)
 		rc = -1;
-	if (remove_host_veth(a, err) < 0)
+	if (silence_host_veth(sk, a, err) < 0) {
 		rc = -1;
-	/* A bridge job always has an address; without one (a stand-in record
-	 * that found no reservation) no element can be left either. */
-	if (a->addr_count > 0 && policy_detach(state_dir, a, err) < 0)
-		rc = -1;
+		remove_host_veth(&veth);
+		if (finish_veth_removal(&veth, err) == 0 && detach_elements(state_dir, a, err) < 0)
+			rc = -1;
+		if (forget_flows(a, err) < 0)
+			rc = -1;
+	} else {
+		start_veth_removal(&veth);
+		if (detach_elements(state_dir, a, err) < 0)
+			rc = -1;
+		if (forget_flows(a, err) < 0)
+			rc = -1;
+		if (finish_veth_removal(&veth, err) < 0)
+			rc = -1;
+	}
 	if (mappings_release_ports(state_dir, a, err) < 0)
 		rc = -1;
 	if (stand_in && release_claims_of(state_dir, a, err) < 0)

@@ -214,8 +214,6 @@ int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, st
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
 	struct batch_pairs bp = { .batch = &batch, .op = RENDER_DELETE };
 	cleanup_close int fd = -1;
-	struct jn_addr addrs[2];
-	size_t forgotten;
 	bool current;
 
 	if (netpolicy_validate_job(job, err) < 0 || groups_open(policy_dir, false, &fd, err) < 0 ||
@@ -227,7 +225,15 @@ int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, st
 		if (pairs_each(fd, job, true, add_pair, &bp, err) < 0 || run_batch(&batch, err) < 0)
 			return -1;
 	}
-	if (groups_remove(fd, job, err) < 0 || forget_udp_flows(job, err) < 0)
+	return groups_remove(fd, job, err);
+}
+
+int netpolicy_forget_flows(const struct netpolicy_job *job, struct jn_error *err)
+{
+	struct jn_addr addrs[2];
+	size_t forgotten;
+
+	if (netpolicy_validate_job(job, err) < 0 || forget_udp_flows(job, err) < 0)
 		return -1;
 	for (size_t i = 0; i < job->addr_count; i++)
 		addrs[i] = job->addrs[i].addr;

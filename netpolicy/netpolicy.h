@@ -74,8 +74,12 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 		     const struct netpolicy_restore *restore, struct jn_error *err);
 
 /* Remove the job's elements and talk pairs in one transaction (absent ones
- * are fine), its index entries, and the conntrack entries of its addresses. */
+ * are fine) and its index entries. */
 int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err);
+
+/* Delete the conntrack entries of the job's addresses and of its UDP
+ * mappings' host ports. Needs no lock while the addresses are reserved. */
+int netpolicy_forget_flows(const struct netpolicy_job *job, struct jn_error *err);
 
 /* Report each of the network's and the job's elements (its own, the pairs
  * it opens, its mappings) that the kernel does not list, as the nft text

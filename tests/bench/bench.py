@@ -10,6 +10,9 @@ their isolation; jobnet's jobs are in groups, as dstack's are.
 
 Time is the wall time of the plugin processes (fork to exit, summed over a
 chain), memory their peak RSS, both from wait4() in tests/bench/spawnstat.c.
+Both stacks keep their state (jobnet's stateDir, host-local's dataDir) on a
+tmpfs the script mounts: jobnet's default stateDir, /run/jobnet, is on one on
+Debian.
 Environment:
   BENCH_SAMPLES  ADD/DEL pairs per latency figure (default 100)
   BENCH_BIG      jobs attached for the growth and data-path figures (1000)
@@ -22,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -112,10 +116,20 @@ class Stack:
         return self.results[cid]["ips"][0]["address"].split("/")[0]
 
 
+def state_tmpfs(env):
+    """A tmpfs for both stacks' state, unmounted when the run ends."""
+    d = tempfile.mkdtemp(prefix="jobnet-bench-state-")
+    env.defer(os.rmdir, d)
+    jn.sh("mount", "-t", "tmpfs", "-o", "size=256m,mode=0700", "jobnet-bench", d)
+    env.defer(jn.sh, "umount", d)
+    return d
+
+
 class Jobnet(Stack):
-    def __init__(self, env, plugin):
+    def __init__(self, env, plugin, state):
         super().__init__(env, "bench")
         self.plugin = plugin
+        self.node.state_dir = os.path.join(state, "jobnet")
 
     def conf(self, i):
         return self.node.conf(subnet="10.90.0.0/20", capabilities={"portMappings": True},
@@ -145,9 +159,9 @@ class Reference(Stack):
     """bridge + host-local, portmap, firewall: ADD in order, each given the
     previous result; DEL in reverse, each given the cached result (libcni)."""
 
-    def __init__(self, env):
+    def __init__(self, env, state):
         super().__init__(env, "ref")
-        self.data_dir = env.tempdir("host-local")
+        self.data_dir = os.path.join(state, "host-local")
         self.plugins = [
             {"type": "bridge", "bridge": "cni-bench0", "isGateway": True, "ipMasq": True, "hairpinMode": True,
              "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.91.0.0/20"}]],
@@ -393,7 +407,8 @@ def main():
     env = jn.Env(jn.Plugin(plugin, ctl), None)
     report = {}
     try:
-        jobnet, ref = Jobnet(env, plugin), Reference(env)
+        state = state_tmpfs(env)
+        jobnet, ref = Jobnet(env, plugin, state), Reference(env, state)
         jns, rns = Namespaces(env, "j"), Namespaces(env, "r")
         print("attaching %d jobs to each stack" % BASE, flush=True)
         attach(jobnet, jns, BASE, 0)

@@ -213,7 +213,7 @@ def the_shipped_units_say_what_they_do(env):
            "the DaemonSet's conflist does not ask for pod annotations")
     pod = docs[1]["spec"]["template"]["spec"]
     paths = sorted(v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v)
-    for p in ("/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni/jobnet"):
+    for p in ("/etc/cni/net.d", "/opt/cni/bin", "/run/jobnet"):
         expect(p in paths, "the DaemonSet does not mount %s" % p)
     expect(pod.get("hostNetwork") is True, "the DaemonSet does not run in the node's network")
     install = open(os.path.join(ROOT, "conf", "kubernetes", "install.sh")).read()

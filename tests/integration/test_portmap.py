@@ -265,3 +265,50 @@ def a_relay_ends_with_its_job_even_without_del(env):
     expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 0.5)[0], "refused", "the loopback port after the relay ended")
     out = topo.node.ctl("gc").stdout
     expect("its namespace is gone" in out, "gc does not remove the job: %s" % out)
+
+
+def tracked_flows(topo, family, port):
+    """(original source, reply destination) of the node's TCP flows whose
+    original destination port is port."""
+    out = topo.ns.run("conntrack", "-L", "-f", family, "-p", "tcp", "--orig-port-dst", str(port),
+                      check=False).stdout
+    flows = []
+    for line in out.splitlines():
+        srcs, dsts = re.findall(r"\bsrc=(\S+)", line), re.findall(r"\bdst=(\S+)", line)
+        if len(srcs) == 2 and len(dsts) == 2:
+            flows.append((srcs[0], dsts[1]))
+    return flows
+
+
+@test
+def members_of_a_group_talk_untracked_and_mapped_flows_are_masqueraded(env):
+    """Packets between two members of one group skip conntrack; a member
+    reaching another through its mapping is masqueraded (the reply comes
+    back to the node, tracked); a router's one-way access and traffic to the
+    outside stay tracked and keep their source."""
+    topo = Topology(env, jobs=GROUPS)
+    ns, conf, r = add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP, "protocol": "tcp"}])
+    web = {4: None, 6: None}
+    for ip in r.json["ips"]:
+        addr = ip["address"].split("/")[0]
+        web[6 if ":" in addr else 4] = addr
+    a1, router = topo.jobs["a1"], topo.jobs["r"]
+    topo.ns.run("conntrack", "-F", check=False)
+    cases = [
+        ("a1 -> web", a1.ns, web[4], WEB_TCP, a1.addr[4]),
+        ("a1 -> web over IPv6", a1.ns, web[6], WEB_TCP, a1.addr[6]),
+        ("a1 -> web through the mapping", a1.ns, "10.61.0.1", 8081, "10.61.0.1"),
+        ("a1 -> web through the mapping over IPv6", a1.ns, "fd61::1", 8081, "fd61::1"),
+        ("router -> web", router.ns, web[4], WEB_TCP, router.addr[4]),
+        ("router -> web through the mapping", router.ns, OUTSIDE_NODE4, 8081, router.addr[4]),
+    ]
+    for label, src, addr, port, seen in cases:
+        got, peer = jn.tcp_probe(src, addr, port, 1.0)
+        expect_eq(got, "reached", label)
+        expect(peer is not None and peer.startswith(seen), "%s: the job saw %r, not %s" % (label, peer, seen))
+    v4, v6 = tracked_flows(topo, "ipv4", WEB_TCP), tracked_flows(topo, "ipv6", WEB_TCP)
+    expect_eq(v4 + v6, [(router.addr[4], router.addr[4])], "flows to web's port (only the router's is tracked)")
+    mapped4, mapped6 = tracked_flows(topo, "ipv4", 8081), tracked_flows(topo, "ipv6", 8081)
+    expect_eq(sorted(mapped4), sorted([(a1.addr[4], "10.61.0.1"), (router.addr[4], router.addr[4])]),
+              "flows through the mapping (source, reply destination)")
+    expect_eq(mapped6, [(a1.addr[6], "fd61::1")], "flows through the mapping over IPv6")

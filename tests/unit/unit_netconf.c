@@ -19,7 +19,7 @@ static void test_defaults(void **state)
 	assert_true(conf.v4.enabled);
 	assert_false(conf.v6.enabled);
 	assert_string_equal(addr_format(&conf.v4.gateway, buf), "10.5.0.1");
-	assert_string_equal(conf.state_dir, "/var/lib/cni/jobnet");
+	assert_string_equal(conf.state_dir, "/run/jobnet");
 	assert_int_equal(conf.lock_timeout, 30);
 	netconf_free(&conf);
 }
