@@ -6,6 +6,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
@@ -104,23 +105,39 @@ int link_find(struct nl_sock *sk, const char *name, int *ifindex, struct jn_erro
 	return 1;
 }
 
-int link_set_up(struct nl_sock *sk, int ifindex, struct jn_error *err)
+/* Set or clear IFF_UP on the link named by ifindex (when > 0) or name;
+ * an absent link is success when absent_ok. */
+static int change_up(struct nl_sock *sk, int ifindex, const char *name, bool up, bool absent_ok, struct jn_error *err)
 {
 	cleanup_link struct rtnl_link *orig = rtnl_link_alloc();
 	cleanup_link struct rtnl_link *change = rtnl_link_alloc();
-	char name[32];
+	char label[32];
 	int rc;
 
 	if (orig == NULL || change == NULL)
 		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
-	rtnl_link_set_ifindex(orig, ifindex);
-	rtnl_link_set_flags(change, IFF_UP);
+	if (ifindex > 0)
+		rtnl_link_set_ifindex(orig, ifindex);
+	else
+		rtnl_link_set_name(orig, name);
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
 	rc = rtnl_link_change(sk, orig, change, 0);
-	if (rc < 0) {
-		snprintf(name, sizeof(name), "%d", ifindex);
-		return nl_error(err, rc, "bringing up interface %s", name);
+	if (rc < 0 && !(absent_ok && is_absent(rc))) {
+		if (ifindex > 0)
+			snprintf(label, sizeof(label), "%d", ifindex);
+		else
+			snprintf(label, sizeof(label), "\"%.15s\"", name);
+		return nl_error(err, rc, up ? "bringing up interface %s" : "taking down interface %s", label);
 	}
 	return 0;
+}
+
+int link_set_up(struct nl_sock *sk, int ifindex, struct jn_error *err)
+{
+	return change_up(sk, ifindex, NULL, true, false, err);
 }
 
 static int check_existing_bridge(struct rtnl_link *link, const char *name, int *ifindex, struct jn_error *err)
@@ -241,6 +258,26 @@ static int build_veth(const struct veth_spec *spec, struct rtnl_link *link, stru
 	return 0;
 }
 
+/* A bridge port needs no address of its own. Without an IPv6 link-local
+ * one (set before the port goes up) the kernel does no duplicate address
+ * detection and adds no routes for it, which every port's ADD and DEL
+ * would otherwise pay for, the more the more ports the node has. */
+static int no_link_local(struct nl_sock *sk, int ifindex, const char *name, struct jn_error *err)
+{
+	cleanup_link struct rtnl_link *orig = rtnl_link_alloc();
+	cleanup_link struct rtnl_link *change = rtnl_link_alloc();
+	int rc;
+
+	if (orig == NULL || change == NULL || rtnl_link_inet6_set_addr_gen_mode(change, IN6_ADDR_GEN_MODE_NONE) < 0)
+		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
+	rtnl_link_set_ifindex(orig, ifindex);
+	rc = rtnl_link_change(sk, orig, change, 0);
+	/* A kernel without IPv6 gives the port no such address anyway. */
+	if (rc < 0 && rc != -NLE_AF_NOSUPPORT)
+		return nl_error(err, rc, "turning off IPv6 addresses of \"%s\"", name);
+	return 0;
+}
+
 /* The kernel numbers a bridge's ports 1 to 1023 (BR_MAX_PORTS is 1024, port
  * 0 unused); one more is refused with an error libnl cannot name. */
 #define BRIDGE_MAX_PORTS 1023
@@ -284,7 +321,8 @@ int link_create_veth(struct nl_sock *sk, const struct veth_spec *spec, int *host
 		return nl_error(err, rc, "creating veth pair \"%s\"", spec->host_name);
 	if (link_find(sk, spec->host_name, host_ifindex, err) != 1)
 		return jn_error_set(err, JN_ERR_KERNEL, "veth \"%s\" vanished after creation", spec->host_name);
-	if (set_port_hairpin(sk, *host_ifindex, spec->host_name, err) < 0)
+	if (set_port_hairpin(sk, *host_ifindex, spec->host_name, err) < 0 ||
+	    no_link_local(sk, *host_ifindex, spec->host_name, err) < 0)
 		return -1;
 	return link_set_up(sk, *host_ifindex, err);
 }
@@ -305,18 +343,7 @@ int link_delete(struct nl_sock *sk, const char *name, struct jn_error *err)
 
 int link_set_down(struct nl_sock *sk, const char *name, struct jn_error *err)
 {
-	cleanup_link struct rtnl_link *orig = rtnl_link_alloc();
-	cleanup_link struct rtnl_link *change = rtnl_link_alloc();
-	int rc;
-
-	if (orig == NULL || change == NULL)
-		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
-	rtnl_link_set_name(orig, name);
-	rtnl_link_unset_flags(change, IFF_UP);
-	rc = rtnl_link_change(sk, orig, change, 0);
-	if (rc < 0 && !is_absent(rc))
-		return nl_error(err, rc, "taking interface \"%s\" down", name);
-	return 0;
+	return change_up(sk, 0, name, false, true, err);
 }
 
 static struct rtnl_addr *build_address(int ifindex, const struct jn_prefix *prefix, bool no_prefix_route)

@@ -11,6 +11,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "plugin.h"
+#include "../netpolicy/nfsock.h"
 #include "../netpolicy/nftrun.h"
 #include "result.h"
 
@@ -127,7 +128,8 @@ int main(void)
 	}
 	cniargs_free(&p.args);
 	netconf_free(&p.conf);
-	nftrun_release(); /* last: see nftrun.c */
+	nftrun_release(); /* last: see nftrun.c and nfsock.h */
+	nfsock_release();
 	log_close();
 	return rc < 0 ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 
 #include "../cni/log.h"
 #include "../cni/netconf.h"
+#include "../netpolicy/nfsock.h"
 #include "../netpolicy/nftrun.h"
 #include "ctl.h"
 #include "ctlout.h"
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
 
 	ctlout_install();
 	atexit(nftrun_release);
+	atexit(nfsock_release);
 	argc--;
 	argv++;
 	rc = parse_globals(&argc, &argv, &opts);

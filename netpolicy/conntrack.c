@@ -13,6 +13,7 @@
 
 #include "../cni/cleanup.h"
 #include "../cni/sysctl.h"
+#include "nfsock.h"
 
 /* The kernel's CTA_FILTER flags; not in the uapi headers
  * (libnetfilter_conntrack defines them the same way). */
@@ -241,20 +242,6 @@ static int delete_all(struct mnl_socket *nl, const struct dump *d, size_t *delet
 	return 0;
 }
 
-static void socket_closep(struct mnl_socket **nl)
-{
-	if (*nl)
-		mnl_socket_close(*nl);
-}
-
-static int open_socket(struct mnl_socket **out, struct jn_error *err)
-{
-	*out = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (*out == NULL || mnl_socket_bind(*out, 0, MNL_SOCKET_AUTOPID) < 0)
-		return jn_error_errno(err, JN_ERR_KERNEL, errno, "opening a conntrack netlink socket");
-	return 0;
-}
-
 /* A number from /proc/sys/net/netfilter of this namespace, or -1. */
 static long netfilter_number(const char *key)
 {
@@ -336,7 +323,7 @@ static int forget_filtered(struct mnl_socket *nl, const struct jn_addr *addrs, s
 
 int conntrack_forget(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err)
 {
-	__attribute__((cleanup(socket_closep))) struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl;
 	struct addr_list all = { .addrs = addrs, .count = count };
 	struct dump d = { .match = names_addr, .ctx = &all };
 	enum ct_search search = choose_search(2 * count);
@@ -345,7 +332,8 @@ int conntrack_forget(const struct jn_addr *addrs, size_t count, size_t *deleted,
 	*deleted = 0;
 	if (count == 0 || search == CT_SEARCH_NONE)
 		return 0;
-	if (open_socket(&nl, err) < 0)
+	nl = nfsock_get(err);
+	if (nl == NULL)
 		return -1;
 	if (search == CT_SEARCH_FILTERED)
 		return forget_filtered(nl, addrs, count, deleted, err);
@@ -405,7 +393,7 @@ static void node_addresses(struct port_match *m)
 int conntrack_forget_port(uint8_t proto, uint16_t port, const struct jn_addr *dst, size_t *deleted,
 			  struct jn_error *err)
 {
-	__attribute__((cleanup(socket_closep))) struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl;
 	cleanup_free struct port_match *m = NULL;
 	static const int families[] = { AF_INET, AF_INET6 };
 	int rc = 0;
@@ -419,7 +407,8 @@ int conntrack_forget_port(uint8_t proto, uint16_t port, const struct jn_addr *ds
 	*m = (struct port_match){ .proto = proto, .port = port, .dst = dst };
 	if (dst == NULL)
 		node_addresses(m);
-	if (open_socket(&nl, err) < 0)
+	nl = nfsock_get(err);
+	if (nl == NULL)
 		return -1;
 	for (size_t i = 0; rc == 0 && i < 2; i++) {
 		struct dump d = { .match = names_port, .ctx = m };

@@ -11,6 +11,7 @@
 #include "groups.h"
 #include "nfquery.h"
 #include "nftrun.h"
+#include "nftwire.h"
 #include "pairs.h"
 #include "render.h"
 #include "ruleset.h"
@@ -82,16 +83,9 @@ static void load_templates(struct strbuf *batch)
 	strbuf_append(batch, "\n");
 }
 
-struct batch_pairs {
-	struct strbuf *batch;
-	enum render_op op;
-};
-
 static void add_pair(const struct jn_addr *src, const struct jn_addr *dst, const char *comment, void *ctx)
 {
-	struct batch_pairs *bp = ctx;
-
-	render_pair(bp->batch, bp->op, src, dst, comment);
+	render_pair_to(ctx, src, dst, comment);
 }
 
 struct rebuild {
@@ -117,12 +111,12 @@ static int rebuild_network(void *ctx, const struct netpolicy_network *net, struc
 static int rebuild_job(void *ctx, const struct netpolicy_job *job, struct jn_error *err)
 {
 	struct rebuild *r = ctx;
-	struct batch_pairs bp = { .batch = r->batch, .op = RENDER_ADD };
+	struct render_sink sink = { .op = RENDER_ADD, .text = r->batch };
 
 	if (netpolicy_validate_job(job, err) < 0)
 		return -1;
 	if (r->pairs_pass)
-		return pairs_each(r->groups_fd, job, false, add_pair, &bp, err);
+		return pairs_each(r->groups_fd, job, false, add_pair, &sink, err);
 	render_job(r->batch, RENDER_ADD, job);
 	return groups_add(r->groups_fd, job, err);
 }
@@ -172,7 +166,7 @@ static int attach_batch(int fd, bool current, const struct netpolicy_network *ne
 			const struct netpolicy_network *old_net, const struct netpolicy_job *job,
 			const struct netpolicy_restore *restore, struct strbuf *batch, struct jn_error *err)
 {
-	struct batch_pairs bp = { .batch = batch, .op = RENDER_ADD };
+	struct render_sink sink = { .op = RENDER_ADD, .text = batch };
 
 	if (!current && rebuild(fd, restore, batch, err) < 0)
 		return -1;
@@ -181,8 +175,40 @@ static int attach_batch(int fd, bool current, const struct netpolicy_network *ne
 	render_network(batch, RENDER_ADD, net);
 	if (job == NULL)
 		return 0;
-	render_job(batch, RENDER_ADD, job);
-	return pairs_each(fd, job, true, add_pair, &bp, err);
+	render_job_to(&sink, job);
+	return pairs_each(fd, job, true, add_pair, &sink, err);
+}
+
+/* The job's elements and pairs straight to the kernel (nftwire.h), then
+ * the index. */
+static int change_job_directly(int fd, enum render_op op, const struct netpolicy_job *job, struct jn_error *err)
+{
+	cleanup_nftwire struct nftwire wire;
+	struct render_sink sink = { .op = op, .wire = &wire };
+
+	nftwire_init(&wire);
+	render_job_to(&sink, job);
+	if (pairs_each(fd, job, true, add_pair, &sink, err) < 0 || nftwire_commit(&wire, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The common ADD: jobnet's tables are current and the network's elements
+ * are in from an earlier ADD of the same network (its bridge is listed:
+ * every network element goes in with it, in one transaction). Only the
+ * job's own elements and pairs are then new, and they go directly. A
+ * network whose elements are missing, changed or were never added goes
+ * through libnftables, which merges its subnets' intervals. */
+static int network_in_place(bool current, const struct netpolicy_network *net, const struct netpolicy_network *old_net,
+			    bool *in_place, struct jn_error *err)
+{
+	struct element bridge;
+
+	*in_place = false;
+	if (!current || old_net != NULL)
+		return 0;
+	render_network_bridge(net, &bridge);
+	return nftwire_element_exists(&bridge, in_place, err);
 }
 
 int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net,
@@ -191,13 +217,18 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 {
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
 	cleanup_close int fd = -1;
-	bool current;
+	bool current, in_place = false;
 
 	if (netpolicy_validate_network(net, err) < 0 || (old_net && netpolicy_validate_network(old_net, err) < 0) ||
 	    (job != NULL && netpolicy_validate_job(job, err) < 0))
 		return -1;
 	if (groups_open(policy_dir, true, &fd, err) < 0 || netpolicy_tables_are_current(&current, err) < 0 ||
-	    attach_batch(fd, current, net, old_net, job, restore, &batch, err) < 0 || run_batch(&batch, err) < 0)
+	    (job != NULL && network_in_place(current, net, old_net, &in_place, err) < 0))
+		return -1;
+	if (in_place) {
+		if (change_job_directly(fd, RENDER_ADD, job, err) < 0)
+			return -1;
+	} else if (attach_batch(fd, current, net, old_net, job, restore, &batch, err) < 0 || run_batch(&batch, err) < 0)
 		return -1;
 	/* The tables were just loaded from the templates: remember their rules. */
 	if (!current && ruleset_save(policy_dir, err) < 0)
@@ -211,8 +242,6 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 
 int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err)
 {
-	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
-	struct batch_pairs bp = { .batch = &batch, .op = RENDER_DELETE };
 	cleanup_close int fd = -1;
 	bool current;
 
@@ -220,11 +249,8 @@ int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, st
 	    netpolicy_tables_are_current(&current, err) < 0)
 		return -1;
 	/* Without jobnet's tables there is no element of the job to remove. */
-	if (current) {
-		render_job(&batch, RENDER_DELETE, job);
-		if (pairs_each(fd, job, true, add_pair, &bp, err) < 0 || run_batch(&batch, err) < 0)
-			return -1;
-	}
+	if (current && change_job_directly(fd, RENDER_DELETE, job, err) < 0)
+		return -1;
 	return groups_remove(fd, job, err);
 }
 
@@ -265,7 +291,7 @@ int netpolicy_verify(const char *policy_dir, const struct netpolicy_network *net
 		     netpolicy_missing_fn missing, void *ctx, struct jn_error *err)
 {
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
-	struct batch_pairs bp = { .batch = &batch, .op = RENDER_GET };
+	struct render_sink sink = { .op = RENDER_GET, .text = &batch };
 	cleanup_close int fd = -1;
 	bool current, absent;
 
@@ -279,7 +305,7 @@ int netpolicy_verify(const char *policy_dir, const struct netpolicy_network *net
 	render_network(&batch, RENDER_GET, net);
 	if (job != NULL) {
 		render_job(&batch, RENDER_GET, job);
-		if (pairs_each(fd, job, false, add_pair, &bp, err) < 0)
+		if (pairs_each(fd, job, false, add_pair, &sink, err) < 0)
 			return -1;
 	}
 	if (strbuf_failed(&batch))
@@ -293,13 +319,13 @@ int netpolicy_verify(const char *policy_dir, const struct netpolicy_network *net
 int netpolicy_job_lookups(const char *policy_dir, const struct netpolicy_job *job, struct strbuf *out,
 			  struct jn_error *err)
 {
-	struct batch_pairs bp = { .batch = out, .op = RENDER_GET };
+	struct render_sink sink = { .op = RENDER_GET, .text = out };
 	cleanup_close int fd = -1;
 
 	if (netpolicy_validate_job(job, err) < 0 || groups_open(policy_dir, false, &fd, err) < 0)
 		return -1;
 	render_job(out, RENDER_GET, job);
-	return pairs_each(fd, job, false, add_pair, &bp, err);
+	return pairs_each(fd, job, false, add_pair, &sink, err);
 }
 
 int netpolicy_list(const char *command, char **out, struct jn_error *err)

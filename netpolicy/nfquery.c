@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "nfsock.h"
+
 /* libnftnl's user data: {u8 type, u8 len, value} records; 0 is the comment. */
 #define UDATA_TABLE_COMMENT 0
 
@@ -44,12 +46,6 @@ static int on_table(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), on_table_attr, data);
 }
 
-static void socket_closep(struct mnl_socket **nl)
-{
-	if (*nl)
-		mnl_socket_close(*nl);
-}
-
 static int request(struct mnl_socket *nl, uint8_t family, const char *name, struct table_reply *reply)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -80,15 +76,14 @@ static int request(struct mnl_socket *nl, uint8_t family, const char *name, stru
 
 int nfquery_table(uint8_t family, const char *name, bool *exists, char *comment, size_t size, struct jn_error *err)
 {
-	__attribute__((cleanup(socket_closep))) struct mnl_socket *nl =
-		mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct mnl_socket *nl = nfsock_get(err);
 	struct table_reply reply = { .comment = comment, .size = size };
 	int rc;
 
 	*exists = false;
 	comment[0] = '\0';
-	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return jn_error_errno(err, JN_ERR_NFTABLES, errno, "opening an nf_tables netlink socket");
+	if (nl == NULL)
+		return -1;
 	rc = request(nl, family, name, &reply);
 	if (rc == -ENOENT)
 		return 0;

@@ -1,27 +1,38 @@
-/* Turning networks, jobs and talk pairs into nftables element text. Every
- * value is validated before it is printed (netpolicy_validate_*), so no fact
- * can inject syntax: addresses are printed from their binary form and names
- * must match their grammar.
+/* Which elements a network, a job and a talk pair have, as nftables text or
+ * into a netlink batch (nftwire.h). Every value is validated before it is
+ * rendered (netpolicy_validate_*), so no fact can inject syntax: addresses
+ * are printed from their binary form and names must match their grammar.
  */
 #ifndef JOBNET_RENDER_H
 #define JOBNET_RENDER_H
 
+#include "element.h"
 #include "netpolicy.h"
 
 #define RENDER_INET "inet jobnet"
 #define RENDER_BRIDGE "bridge jobnet"
 
-enum render_op {
-	RENDER_ADD,
-	RENDER_DELETE, /* idempotent: add, then delete, in one transaction */
-	RENDER_GET, /* fails when the element is absent: CHECK */
+struct nftwire;
+
+/* Where rendered elements go: text for libnftables (every op), or a
+ * netlink batch (RENDER_ADD and RENDER_DELETE). */
+struct render_sink {
+	enum render_op op;
+	struct strbuf *text;
+	struct nftwire *wire;
 };
 
 void render_network(struct strbuf *sb, enum render_op op, const struct netpolicy_network *net);
 /* The job's own elements in both tables (not its pairs). */
 void render_job(struct strbuf *sb, enum render_op op, const struct netpolicy_job *job);
+void render_job_to(const struct render_sink *sink, const struct netpolicy_job *job);
 void render_pair(struct strbuf *sb, enum render_op op, const struct jn_addr *src, const struct jn_addr *dst,
 		 const char *comment);
+void render_pair_to(const struct render_sink *sink, const struct jn_addr *src, const struct jn_addr *dst,
+		    const char *comment);
+
+/* The element of the set "bridges" that names the network's bridge. */
+void render_network_bridge(const struct netpolicy_network *net, struct element *out);
 
 /* The link-local address the kernel gives an interface with this MAC (EUI-64). */
 void render_link_local(const uint8_t mac[6], struct jn_addr *out);

@@ -1,7 +1,11 @@
 /* The nft value renderer. The input is split at NUL bytes into the fields
  * of a job (container ID, network, veth, group, route, addresses, peer);
  * whatever passes validation must render into element commands that cannot
- * carry anything but one element each. */
+ * carry anything but one element each, and encode for the kernel as one
+ * netlink message per element (two per deleted one). */
+#include <linux/netlink.h>
+
+#include "../../netpolicy/nftwire.h"
 #include "../../netpolicy/render.h"
 #include "fuzz.h"
 
@@ -23,10 +27,11 @@ static void split(const uint8_t *data, size_t size, char fields[FIELDS][300])
 }
 
 /* Every line is one element command: one "{", one "}" at the end, quotes
- * paired, no statement separator. */
-static void check_lines(const char *text)
+ * paired, no statement separator. Returns the number of lines. */
+static size_t check_lines(const char *text)
 {
 	const char *line = text;
+	size_t lines = 0;
 
 	while (*line) {
 		const char *end = strchr(line, '\n');
@@ -41,7 +46,29 @@ static void check_lines(const char *text)
 		FUZZ_ASSERT(strncmp(line, "add element ", 12) == 0 || strncmp(line, "delete element ", 15) == 0 ||
 			    strncmp(line, "get element ", 12) == 0);
 		line += len + (end != NULL);
+		lines++;
 	}
+	return lines;
+}
+
+/* The same elements, encoded: as many messages as text commands, each a
+ * whole netlink message. */
+static void check_wire(const struct netpolicy_job *job, enum render_op op, size_t commands)
+{
+	struct nftwire wire;
+	struct render_sink sink = { .op = op, .wire = &wire };
+	size_t seen = 0;
+
+	nftwire_init(&wire);
+	render_job_to(&sink, job);
+	FUZZ_ASSERT(!wire.failed && wire.messages == commands);
+	for (size_t at = 0; at < wire.len; seen++) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(wire.buf + at);
+		FUZZ_ASSERT(nlh->nlmsg_len >= sizeof(*nlh) && at + nlh->nlmsg_len <= wire.len);
+		at += nlh->nlmsg_len;
+	}
+	FUZZ_ASSERT(seen == commands);
+	nftwire_free(&wire);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -75,6 +102,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (netpolicy_validate_job(&job, &err) < 0)
 		return 0;
 	render_job(&sb, RENDER_ADD, &job);
+	if (!strbuf_failed(&sb))
+		check_wire(&job, RENDER_ADD, check_lines(strbuf_text(&sb)));
+	strbuf_reset(&sb);
+	render_job(&sb, RENDER_DELETE, &job);
+	if (!strbuf_failed(&sb))
+		check_wire(&job, RENDER_DELETE, check_lines(strbuf_text(&sb)));
+	strbuf_reset(&sb);
 	render_job(&sb, RENDER_GET, &job);
 	if (!strbuf_failed(&sb))
 		check_lines(strbuf_text(&sb));

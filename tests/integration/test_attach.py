@@ -63,6 +63,10 @@ def dual_stack_attachment_is_complete(env):
     bridge = node.ns.ip_json("link", "show", "dev", "jobnet0")[0]
     expect_eq(bridge["linkinfo"]["info_kind"] if "linkinfo" in bridge else "bridge", "bridge", "bridge kind")
     expect_eq(sorted(node.ns.addresses("jobnet0"))[:2], ["10.77.0.1/24", "fd77::1/64"], "gateway addresses")
+    # A bridge port has no address of its own, link-local included.
+    expect_eq(node.ns.addresses(ifaces[1]["name"]), [], "addresses of the host veth")
+    port = node.ns.ip_json("-d", "link", "show", "dev", ifaces[1]["name"])[0]
+    expect(port["linkinfo"]["info_slave_data"]["hairpin"] is True, "the port is not in hairpin mode: %s" % port)
     expect_eq(node.ns.run("sysctl", "-n", "net.ipv4.ip_forward").stdout.strip(), "1", "ip_forward")
     expect_eq(node.nft_set("job_addrs4"), ["10.77.0.2"], "job_addrs4 elements")
     expect_eq(node.nft_set("job_addrs6"), ["fd77::2"], "job_addrs6 elements")

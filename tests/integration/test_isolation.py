@@ -8,7 +8,7 @@ import socket
 
 import jn
 from jn import expect, expect_eq, test
-from topology import (HOST_SERVICES, JOB_TCP, JOB_UDP, METADATA4, METADATA6, NODENET_OTHER, NODENET_PEER,
+from topology import (HOST_SERVICES, JOB_TCP, JOB_UDP, METADATA4, METADATA6, NODENET, NODENET_OTHER, NODENET_PEER,
                       OUTSIDE_NODE4, OUTSIDE_NODE6, OUTSIDE_PEER4, OUTSIDE_PEER6, Matrix, Topology, may_talk)
 
 PROTOS = [("tcp", JOB_TCP), ("udp", JOB_UDP), ("icmp", None)]
@@ -201,6 +201,28 @@ def delete_finds_a_jobs_flows_among_many(env):
     held.close()
     expect_eq(flows_of(topo, a1.addr[4]) + flows_of(topo, a1.addr[6]), [], "conntrack entries of a1 after DEL")
     expect(flow_count(topo) >= before - 10, "DEL took other flows too: %d of %d left" % (flow_count(topo), before))
+
+
+@test
+def a_peer_range_opens_exactly_that_range(env):
+    """Peers may be whole prefixes: the job's element spans the prefix (its
+    first and last address), in both families, and DEL removes it."""
+    topo = Topology(env, jobs=[("w", "neta", {"group": "A", "peers": [NODENET, "2001:db8:ff::/120"]}),
+                               ("v", "neta", {"group": "A"})])
+    w, v = topo.jobs["w"], topo.jobs["v"]
+    v4 = topo.node.nft("list", "set", "inet", "jobnet", "job_peers4").stdout
+    v6 = topo.node.nft("list", "set", "inet", "jobnet", "job_peers6").stdout
+    expect("%s . %s" % (w.addr[4], NODENET) in v4, "job_peers4 lacks w's range:\n" + v4)
+    expect("%s . 2001:db8:ff::/120" % w.addr[6] in v6, "job_peers6 lacks w's range:\n" + v6)
+    for addr, want_w in ((NODENET_PEER, "reached"), (NODENET_OTHER, "reached"), (METADATA4, "timeout")):
+        expect_eq(jn.tcp_probe(w.ns, addr, 80)[0], want_w, "w -> %s" % addr)
+        expect_eq(jn.tcp_probe(v.ns, addr, 80)[0], "timeout", "v (no peers) -> %s" % addr)
+    # Inside the range, outside the protected network: the outside peer.
+    expect_eq(jn.tcp_probe(w.ns, OUTSIDE_PEER6, 80)[0], "reached", "w -> the outside over IPv6")
+    topo.delete_job("w")
+    left = topo.node.nft("list", "set", "inet", "jobnet", "job_peers4").stdout + \
+        topo.node.nft("list", "set", "inet", "jobnet", "job_peers6").stdout
+    expect(w.addr[4] not in left and w.addr[6] not in left, "w's ranges outlive its DEL:\n" + left)
 
 
 @test
