@@ -2,7 +2,6 @@
 
 #include <linux/netfilter.h>
 #include <netinet/in.h>
-#include <nftables/libnftables.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -355,23 +354,15 @@ int netpolicy_verify_rules(const char *policy_dir, netpolicy_missing_fn report, 
 
 int netpolicy_probe(struct jn_error *err)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
-	int rc;
 
-	if (ctx == NULL || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
-		if (ctx)
-			nft_ctx_free(ctx);
-		return jn_error_set(err, JN_ERR_NOT_AVAILABLE, "cannot create an nftables context");
-	}
 	strbuf_append(&batch, netpolicy_template_inet);
 	strbuf_append(&batch, netpolicy_template_bridge);
-	/* A dry run still asks the kernel, so a kernel without nf_tables fails. */
-	nft_ctx_set_dry_run(ctx, true);
-	rc = strbuf_failed(&batch) ? -1 : nft_run_cmd_from_buffer(ctx, strbuf_text(&batch));
-	if (rc != 0)
-		jn_error_set(err, JN_ERR_NOT_AVAILABLE, "the kernel does not take jobnet's nftables ruleset: %.200s",
-			     nft_ctx_get_error_buffer(ctx));
-	nft_ctx_free(ctx);
-	return rc == 0 ? 0 : -1;
+	if (strbuf_failed(&batch))
+		return jn_error_set(err, JN_ERR_NOT_AVAILABLE, "out of memory");
+	if (nftrun_dry_run(strbuf_text(&batch), err) < 0) {
+		err->code = JN_ERR_NOT_AVAILABLE;
+		return jn_error_wrap(err, "the kernel does not take jobnet's nftables ruleset");
+	}
+	return 0;
 }

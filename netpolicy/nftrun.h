@@ -13,6 +13,10 @@
  * one. */
 void nftrun_release(void);
 
+/* Check text without applying it (the kernel is still asked); on failure
+ * fill err (code 106) with what nft said. */
+int nftrun_dry_run(const char *text, struct jn_error *err);
+
 /* Run text; on failure fill err (code 106) with what nft said. When output
  * is not NULL it receives nft's output (malloc'd). */
 int nftrun(const char *text, char **output, struct jn_error *err);
