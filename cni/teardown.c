@@ -14,10 +14,16 @@
 #include "ports.h"
 
 /* A veth whose host end is down forwards nothing: from then on the job
- * cannot send. */
-static int silence_host_veth(struct nl_sock *sk, const struct attachment *a, struct jn_error *err)
+ * cannot send. A job without a veth (host mode) is silent already. */
+static int silence_host_veth(const struct attachment *a, struct jn_error *err)
 {
-	return a->host_veth[0] == '\0' ? 0 : link_set_down(sk, a->host_veth, err);
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+
+	if (a->host_veth[0] == '\0')
+		return 0;
+	if (link_socket_open(&sk, err) < 0)
+		return -1;
+	return link_set_down(sk, a->host_veth, err);
 }
 
 /* Deleting one end of a veth deletes both: the job's side goes too. The
@@ -51,7 +57,7 @@ static void *veth_removal_thread(void *data)
 
 static void start_veth_removal(struct veth_removal *r)
 {
-	r->threaded = pthread_create(&r->thread, NULL, veth_removal_thread, r) == 0;
+	r->threaded = r->a->host_veth[0] != '\0' && pthread_create(&r->thread, NULL, veth_removal_thread, r) == 0;
 	if (!r->threaded)
 		remove_host_veth(r);
 }
@@ -125,46 +131,59 @@ static int release_claims_of(const char *state_dir, const struct attachment *a, 
 	return c.rc;
 }
 
+/* The veth, the job's elements and its conntrack entries. *policy_gone
+ * tells whether the elements and entries are gone: until they are, the
+ * job's addresses and host ports must not go to another job. */
+static int remove_kernel_side(const char *state_dir, const struct attachment *a, bool *policy_gone,
+			      struct jn_error *err)
+{
+	struct veth_removal veth = { .a = a };
+	int silenced = silence_host_veth(a, err), detached = -1, forgotten, removed;
+
+	if (silenced == 0) {
+		start_veth_removal(&veth);
+		detached = detach_elements(state_dir, a, err);
+		forgotten = forget_flows(a, err);
+		removed = finish_veth_removal(&veth, err);
+	} else {
+		/* A veth that does not go down keeps the job's elements until
+		 * it is gone. */
+		remove_host_veth(&veth);
+		removed = finish_veth_removal(&veth, err);
+		if (removed == 0)
+			detached = detach_elements(state_dir, a, err);
+		forgotten = forget_flows(a, err);
+	}
+	*policy_gone = detached == 0 && forgotten == 0;
+	return silenced == 0 && removed == 0 && *policy_gone ? 0 : -1;
+}
+
 int teardown_attachment(const char *state_dir, struct state_network *net, const struct attachment *a,
 			enum teardown_source source, struct jn_error *err)
 {
-	bool stand_in = source == TEARDOWN_NO_RECORD || source == TEARDOWN_UNREADABLE;
-	struct veth_removal veth = { .a = a };
-	cleanup_nl_sock struct nl_sock *sk = NULL;
+	bool stand_in = source == TEARDOWN_NO_RECORD || source == TEARDOWN_UNREADABLE, policy_gone;
 	int rc = 0;
 
-	if (link_socket_open(&sk, err) < 0)
-		return -1;
 	/* The relay first (it serves through the veth), then the veth goes
 	 * down: from then on the job cannot send, so removing its elements and
 	 * flushing its connections cannot race with its traffic. The relay of
 	 * a stand-in (its pid was in the lost record) ends by itself when the
-	 * veth goes. A veth that does not go down keeps the job's elements
-	 * until it is gone. */
+	 * veth goes. */
 	if (mappings_stop_relay(a, err) < 0)
 		rc = -1;
-	if (silence_host_veth(sk, a, err) < 0) {
+	if (remove_kernel_side(state_dir, a, &policy_gone, err) < 0)
 		rc = -1;
-		remove_host_veth(&veth);
-		if (finish_veth_removal(&veth, err) == 0 && detach_elements(state_dir, a, err) < 0)
+	/* An address or host port whose elements or flows are left stays
+	 * reserved, so no new job inherits them; the record stays too, and a
+	 * later DEL or GC finishes. */
+	if (policy_gone) {
+		if (mappings_release_ports(state_dir, a, err) < 0)
 			rc = -1;
-		if (forget_flows(a, err) < 0)
+		if (stand_in && release_claims_of(state_dir, a, err) < 0)
 			rc = -1;
-	} else {
-		start_veth_removal(&veth);
-		if (detach_elements(state_dir, a, err) < 0)
-			rc = -1;
-		if (forget_flows(a, err) < 0)
-			rc = -1;
-		if (finish_veth_removal(&veth, err) < 0)
+		if (release_addresses(net, a, err) < 0)
 			rc = -1;
 	}
-	if (mappings_release_ports(state_dir, a, err) < 0)
-		rc = -1;
-	if (stand_in && release_claims_of(state_dir, a, err) < 0)
-		rc = -1;
-	if (release_addresses(net, a, err) < 0)
-		rc = -1;
 	/* The unreadable record is skipped by the rebuild, so the tables come
 	 * back with every element but this attachment's. */
 	if (source == TEARDOWN_UNREADABLE && rc == 0) {

@@ -135,19 +135,9 @@ static int on_entry(const struct nlmsghdr *nlh, void *data)
 	return remember(d, ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family, orig, zone);
 }
 
-static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags, int family, unsigned seq)
+static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags, int family)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *nfg;
-
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = (uint8_t)family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	return nlh;
+	return nfsock_header(buf, (NFNL_SUBSYS_CTNETLINK << 8) | type, flags, (uint8_t)family, nfsock_seq(), 0);
 }
 
 static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
@@ -167,21 +157,12 @@ static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 	return rc < 0 ? -errno : 0;
 }
 
-static unsigned next_seq(void)
-{
-	static unsigned seq;
-
-	if (seq == 0)
-		seq = (unsigned)time(NULL);
-	return ++seq;
-}
-
 /* A dump narrowed by the kernel: the source of one tuple direction. */
 static int dump_by_source(struct mnl_socket *nl, struct dump *d, const struct jn_addr *addr, uint16_t tuple_attr,
 			  uint16_t filter_attr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, addr->family, next_seq());
+	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, addr->family);
 	struct nlattr *tuple = mnl_attr_nest_start(nlh, tuple_attr), *ip, *filter;
 
 	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
@@ -199,7 +180,7 @@ static int dump_by_source(struct mnl_socket *nl, struct dump *d, const struct jn
 static int dump_by_port(struct mnl_socket *nl, struct dump *d, int family, uint8_t proto, uint16_t port)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, family, next_seq());
+	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, family);
 	struct nlattr *tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG), *p, *filter;
 
 	p = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
@@ -217,7 +198,7 @@ static int dump_by_port(struct mnl_socket *nl, struct dump *d, int family, uint8
 static int dump_everything(struct mnl_socket *nl, struct dump *d)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, next_seq());
+	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC);
 
 	return talk(nl, nlh, on_entry, d);
 }
@@ -226,7 +207,7 @@ static int delete_all(struct mnl_socket *nl, const struct dump *d, size_t *delet
 {
 	for (size_t i = 0; i < d->count; i++) {
 		char buf[MNL_SOCKET_BUFFER_SIZE];
-		struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, d->list[i].family, next_seq());
+		struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, d->list[i].family);
 		const struct nlattr *orig = (const struct nlattr *)d->list[i].tuple;
 		int rc;
 		mnl_attr_put(nlh, CTA_TUPLE_ORIG, mnl_attr_get_payload_len(orig), mnl_attr_get_payload(orig));

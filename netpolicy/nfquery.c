@@ -49,19 +49,12 @@ static int on_table(const struct nlmsghdr *nlh, void *data)
 static int request(struct mnl_socket *nl, uint8_t family, const char *name, struct table_reply *reply)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *nfg;
-	unsigned seq = (unsigned)time(NULL), port = mnl_socket_get_portid(nl);
+	unsigned seq = nfsock_seq(), port = mnl_socket_get_portid(nl);
+	struct nlmsghdr *nlh =
+		nfsock_header(buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, NLM_F_ACK, family, seq, 0);
 	ssize_t n;
 	int rc;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, name);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;

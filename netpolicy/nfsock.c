@@ -1,8 +1,11 @@
 #include "nfsock.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 static struct mnl_socket *shared;
 
@@ -34,6 +37,30 @@ struct mnl_socket *nfsock_get(struct jn_error *err)
 		return NULL;
 	}
 	return shared;
+}
+
+struct nlmsghdr *nfsock_header(void *buf, uint16_t type, uint16_t flags, uint8_t family, unsigned seq, uint16_t res_id)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(res_id);
+	return nlh;
+}
+
+unsigned nfsock_seq(void)
+{
+	static unsigned seq;
+
+	if (seq == 0)
+		seq = (unsigned)time(NULL);
+	return ++seq;
 }
 
 void nfsock_release(void)

@@ -11,6 +11,7 @@
 #define JOBNET_NFSOCK_H
 
 #include <libmnl/libmnl.h>
+#include <stdint.h>
 
 #include "../cni/error.h"
 
@@ -20,5 +21,13 @@ struct mnl_socket *nfsock_get(struct jn_error *err);
 
 /* Close it; call last. A later nfsock_get opens a new one. */
 void nfsock_release(void);
+
+/* A request's header in buf: type is (subsystem << 8) | message, flags
+ * are added to NLM_F_REQUEST, res_id is host order. */
+struct nlmsghdr *nfsock_header(void *buf, uint16_t type, uint16_t flags, uint8_t family, unsigned seq, uint16_t res_id);
+
+/* The next sequence number for a request (they increase from a time-based
+ * start, so a reply to an earlier process is not taken for one). */
+unsigned nfsock_seq(void);
 
 #endif

@@ -22,7 +22,7 @@
 void nftwire_init(struct nftwire *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->first_seq = (unsigned)time(NULL);
+	w->first_seq = nfsock_seq();
 	w->next_seq = w->first_seq + 1;
 }
 
@@ -121,28 +121,12 @@ static bool encodable(const struct element *e)
 		(!is_range(e) || e->key_count > 1) && (e->comment == NULL || strlen(e->comment) < 250);
 }
 
-static struct nlmsghdr *put_header(unsigned char *buf, uint16_t type, uint16_t flags, uint8_t family, unsigned seq,
-				   uint16_t res_id)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *nfg;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = htons(res_id);
-	return nlh;
-}
-
 /* One NEWSETELEM, DELSETELEM or GETSETELEM message for one element. */
 static struct nlmsghdr *build(unsigned char *buf, uint8_t msg, uint16_t flags, unsigned seq, const struct element *e,
 			      bool with_data, bool with_comment)
 {
 	uint8_t family = e->table == ELEMENT_BRIDGE ? NFPROTO_BRIDGE : NFPROTO_INET;
-	struct nlmsghdr *nlh = put_header(buf, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, family, seq, 0);
+	struct nlmsghdr *nlh = nfsock_header(buf, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, family, seq, 0);
 	struct nlattr *list, *elem;
 
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, TABLE);
@@ -176,17 +160,17 @@ static void queue(struct nftwire *w, const char *verb, uint8_t msg, uint16_t fla
 	size_t at = w->text.len;
 
 	if (!reserve((void **)&w->buf, &w->cap, w->len + nlh->nlmsg_len, 1) ||
-	    !reserve((void **)&w->text_at, &w->text_cap, w->messages + 1, sizeof(size_t))) {
+	    !reserve((void **)&w->text_at, &w->text_cap, nftwire_messages(w) + 1, sizeof(size_t))) {
 		w->failed = true;
 		return;
 	}
 	memcpy(w->buf + w->len, nlh, nlh->nlmsg_len);
 	w->len += nlh->nlmsg_len;
+	w->text_at[nftwire_messages(w)] = at;
 	w->next_seq++;
 	/* "<verb> <table> <set> { <key> }\n": how an error names it. */
 	element_text(&line, RENDER_GET, e);
 	strbuf_printf(&w->text, "%s %s", verb, strbuf_text(&line) + strlen("get element "));
-	w->text_at[w->messages++] = at;
 }
 
 void nftwire_element(struct nftwire *w, enum render_op op, const struct element *e)
@@ -243,7 +227,7 @@ static int read_replies(struct mnl_socket *nl, struct nftwire *w, unsigned last_
 				failed_index = nlh->nlmsg_seq - w->first_seq - 1;
 			} else if (e->error != 0 && first_error == 0) {
 				first_error = -e->error;
-				failed_index = w->messages;
+				failed_index = nftwire_messages(w);
 			}
 			if (nlh->nlmsg_seq == last_seq)
 				goto done;
@@ -252,10 +236,10 @@ static int read_replies(struct mnl_socket *nl, struct nftwire *w, unsigned last_
 done:
 	if (first_error == 0)
 		return 0;
-	if (failed_index < w->messages)
+	if (failed_index < nftwire_messages(w))
 		return refused(w, failed_index, first_error, err);
 	return jn_error_errno(err, JN_ERR_NFTABLES, first_error, "nftables refused a transaction of %zu changes",
-			      w->messages);
+			      nftwire_messages(w));
 }
 
 int nftwire_commit(struct nftwire *w, struct jn_error *err)
@@ -271,14 +255,14 @@ int nftwire_commit(struct nftwire *w, struct jn_error *err)
 
 	if (w->failed || strbuf_failed(&w->text))
 		return jn_error_set(err, JN_ERR_NFTABLES, "out of memory building an nftables transaction");
-	if (w->messages == 0)
+	if (nftwire_messages(w) == 0)
 		return 0;
 	/* Find the last message and ask for its acknowledgement. */
 	for (size_t at = 0; at < w->len; at += ((struct nlmsghdr *)(w->buf + at))->nlmsg_len)
 		last = (struct nlmsghdr *)(w->buf + at);
 	last->nlmsg_flags |= NLM_F_ACK;
-	put_header(begin, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, w->first_seq, NFNL_SUBSYS_NFTABLES);
-	put_header(end, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, w->next_seq, NFNL_SUBSYS_NFTABLES);
+	nfsock_header(begin, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, w->first_seq, NFNL_SUBSYS_NFTABLES);
+	nfsock_header(end, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, w->next_seq, NFNL_SUBSYS_NFTABLES);
 	iov[0] = (struct iovec){ begin, sizeof(begin) };
 	iov[1] = (struct iovec){ w->buf, w->len };
 	iov[2] = (struct iovec){ end, sizeof(end) };
@@ -287,7 +271,7 @@ int nftwire_commit(struct nftwire *w, struct jn_error *err)
 		return -1;
 	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) < 0)
 		return jn_error_errno(err, JN_ERR_NFTABLES, errno, "sending an nftables transaction of %zu changes",
-				      w->messages);
+				      nftwire_messages(w));
 	return read_replies(nl, w, last_seq, err);
 }
 
@@ -295,7 +279,7 @@ int nftwire_element_exists(const struct element *e, bool *exists, struct jn_erro
 {
 	struct mnl_socket *nl;
 	unsigned char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned seq = (unsigned)time(NULL);
+	unsigned seq = nfsock_seq();
 	struct nlmsghdr *nlh;
 	ssize_t n;
 

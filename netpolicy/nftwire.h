@@ -17,14 +17,20 @@
 struct nftwire {
 	unsigned char *buf;
 	size_t len, cap;
-	unsigned first_seq, next_seq;
+	unsigned first_seq, next_seq; /* the batch's begin; its messages follow */
 	struct strbuf text; /* each message as nft text, for error messages */
 	size_t *text_at; /* offset of each message's text */
-	size_t messages, text_cap;
+	size_t text_cap;
 	bool failed; /* out of memory, or an element it cannot encode */
 };
 
 void nftwire_init(struct nftwire *w);
+
+/* How many messages are queued. */
+static inline size_t nftwire_messages(const struct nftwire *w)
+{
+	return w->next_seq - w->first_seq - 1;
+}
 void nftwire_free(struct nftwire *w);
 
 /* Queue the element's change: RENDER_ADD adds it (an existing equal one is

@@ -61,7 +61,7 @@ static void check_wire(const struct netpolicy_job *job, enum render_op op, size_
 
 	nftwire_init(&wire);
 	render_job_to(&sink, job);
-	FUZZ_ASSERT(!wire.failed && wire.messages == commands);
+	FUZZ_ASSERT(!wire.failed && nftwire_messages(&wire) == commands);
 	for (size_t at = 0; at < wire.len; seen++) {
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(wire.buf + at);
 		FUZZ_ASSERT(nlh->nlmsg_len >= sizeof(*nlh) && at + nlh->nlmsg_len <= wire.len);

@@ -146,6 +146,33 @@ def delete_succeeds_in_every_case(env):
 
 
 @test
+def a_del_that_cannot_remove_the_elements_keeps_the_address(env):
+    """Until a job's elements and flows are gone, its address stays reserved
+    (a new job would inherit its pairs) and its record stays for the next
+    DEL, which finishes."""
+    node = env.node()
+    conf = node.conf(runtimeConfig={"jobnet": {"group": "A"}})
+    jobs = {}
+    for cid in ("a1", "a2"):
+        jobs[cid] = env.netns(cid)
+        env.remember(cid, node.add(jobs[cid], cid, conf=conf).expect_ok())
+    # The group index DEL reads to find a1's pairs, made unreadable.
+    index = os.path.join(node.state_dir, "policy", "members", "A")
+    os.rename(index, index + ".aside")
+    open(index, "w").close()
+    try:
+        node.delete("a1", conf=conf, job=jobs["a1"]).expect_error(109, "members/A")
+        expect("a1:eth0" in node.reservations().values(), "a1's address was released with its elements left")
+        expect("a1:eth0" in node.records(), "a1's record went with its elements left")
+    finally:
+        os.remove(index)
+        os.rename(index + ".aside", index)
+    node.delete("a1", conf=conf, job=jobs["a1"]).expect_ok()
+    node.expect_clean("a1")
+    expect_eq(list(node.reservations().values()), ["a2:eth0"], "reservations after the second DEL")
+
+
+@test
 def failed_adds_leave_nothing(env):
     node = env.node()
     job = env.netns("job")
