@@ -161,6 +161,13 @@ static int run_batch(struct strbuf *batch, struct jn_error *err)
 	return nftrun(strbuf_text(batch), NULL, err);
 }
 
+/* The job's own elements and its pairs, both ways. */
+static int render_job_and_pairs(int fd, struct render_sink *sink, const struct netpolicy_job *job, struct jn_error *err)
+{
+	render_job_to(sink, job);
+	return pairs_each(fd, job, true, add_pair, sink, err);
+}
+
 static int attach_batch(int fd, bool current, const struct netpolicy_network *net,
 			const struct netpolicy_network *old_net, const struct netpolicy_job *job,
 			const struct netpolicy_restore *restore, struct strbuf *batch, struct jn_error *err)
@@ -172,22 +179,17 @@ static int attach_batch(int fd, bool current, const struct netpolicy_network *ne
 	if (old_net != NULL)
 		render_network(batch, RENDER_DELETE, old_net);
 	render_network(batch, RENDER_ADD, net);
-	if (job == NULL)
-		return 0;
-	render_job_to(&sink, job);
-	return pairs_each(fd, job, true, add_pair, &sink, err);
+	return job == NULL ? 0 : render_job_and_pairs(fd, &sink, job, err);
 }
 
-/* The job's elements and pairs straight to the kernel (nftwire.h), then
- * the index. */
+/* The job's elements and pairs straight to the kernel (nftwire.h). */
 static int change_job_directly(int fd, enum render_op op, const struct netpolicy_job *job, struct jn_error *err)
 {
 	cleanup_nftwire struct nftwire wire;
 	struct render_sink sink = { .op = op, .wire = &wire };
 
 	nftwire_init(&wire);
-	render_job_to(&sink, job);
-	if (pairs_each(fd, job, true, add_pair, &sink, err) < 0 || nftwire_commit(&wire, err) < 0)
+	if (render_job_and_pairs(fd, &sink, job, err) < 0 || nftwire_commit(&wire, err) < 0)
 		return -1;
 	return 0;
 }
