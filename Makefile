@@ -1,18 +1,26 @@
 # jobnet: a CNI plugin that fences jobs off from each other and the host.
 #
-#   make            build build/jobnet and build/jobnetctl
-#   make test       install what is missing, build, run the whole suite
-#   make demo       install what is missing, build, show the plugin at work
-#   make check-asan the suite under AddressSanitizer + UBSan (leaks included)
-#   make fuzz       each libFuzzer target for FUZZ_SECONDS (installs clang)
-#   make bench      jobnet beside the reference CNI plugins (not in make test)
-#   make install    PREFIX=/usr/local DESTDIR=
-#   V=1             show the commands
+#   make             build build/jobnet and build/jobnetctl (installs nothing)
+#   make deps        install the Debian packages the build and the tests need
+#   make test        deps, build, the whole suite (ends "N passed, N failed")
+#   make demo        deps, build, the plugin at work in a throwaway namespace
+#   make check-asan  the suite under AddressSanitizer + UBSan (leaks included)
+#   make lint        clang-format, cppcheck and check-layers
+#   make fuzz        each libFuzzer target for FUZZ_SECONDS (installs clang)
+#   make bench       jobnet beside the reference CNI plugins (not in make test)
+#   make install     PREFIX=/usr/local DESTDIR= [INSTALL_SYSTEMD=1]
+#   V=1              show the commands
+#
+# Layers, lowest first; a folder includes only its own headers and those of
+# lower layers (make check-layers):
+#   base/ < kernel/ < relay/, netpolicy/ < core/ < cni/, ctl/
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 CNI_BIN_DIR ?= /opt/cni/bin
 CNI_CONF_DIR ?= /etc/cni/net.d
+SYSTEMD_UNIT_DIR ?= /etc/systemd/system
+INSTALL_SYSTEMD ?=
 PKG_CONFIG ?= pkg-config
 CC ?= cc
 BUILD ?= build
@@ -27,7 +35,7 @@ DEBIAN_PACKAGES := build-essential pkg-config libnl-3-dev libnl-route-3-dev libm
 # CFLAGS and LDFLAGS are the caller's (optimisation, hardening); the flags
 # jobnet needs are added to them, so `make CFLAGS=-O0` keeps -Werror.
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -MMD -MP -pthread -D_GNU_SOURCE \
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -MMD -MP -pthread -D_GNU_SOURCE -I. \
 	-DJOBNET_VERSION=\"$(JOBNET_VERSION)\" $(SANITIZE)
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libnftables is loaded when first needed (dlopen, netpolicy/nftrun.c), not
@@ -41,18 +49,21 @@ else
 Q := @
 endif
 
-LIB_SRCS := $(filter-out cni/main.c,$(wildcard cni/*.c)) $(wildcard netpolicy/*.c)
+LAYERS := base kernel relay netpolicy core
+SOURCE_DIRS := $(LAYERS) cni ctl
+LIB_SRCS := $(foreach d,$(LAYERS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/netpolicy/templates.o
-PLUGIN_OBJS := $(BUILD)/cni/main.o
+PLUGIN_SRCS := $(wildcard cni/*.c)
+PLUGIN_OBJS := $(PLUGIN_SRCS:%.c=$(BUILD)/%.o)
 CTL_SRCS := $(wildcard ctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEMPLATES := $(wildcard nft-templates/*.nft)
+C_FILES = $(foreach d,$(SOURCE_DIRS),$(wildcard $(d)/*.[ch])) tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 .PHONY: all binaries deps test unit integration check-asan demo install uninstall clean format lint \
-	fuzz bench test-runtime
+	check-layers fuzz bench test-runtime
 
-all: deps
-	$(Q)$(MAKE) --no-print-directory binaries
+all: binaries
 
 binaries: $(BUILD)/jobnet $(BUILD)/jobnetctl
 
@@ -67,7 +78,13 @@ $(BUILD)/netpolicy/templates.o: netpolicy/templates.S $(TEMPLATES)
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) -c -o $@ $<
 
+# What both binaries link: every layer below cni/ and ctl/.
 $(BUILD)/libjobnet.a: $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The plugin's own files without main(), for the unit tests of cni/.
+$(BUILD)/libjobnet-cni.a: $(filter-out $(BUILD)/cni/main.o,$(PLUGIN_OBJS))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -99,19 +116,31 @@ install: binaries
 	else \
 		install -D -m 0644 conf/10-jobnet.conflist $(DESTDIR)$(CNI_CONF_DIR)/10-jobnet.conflist; \
 	fi
+	@if [ -n "$(INSTALL_SYSTEMD)" ]; then \
+		sed 's|/usr/local/sbin/jobnetctl|$(PREFIX)/sbin/jobnetctl|' conf/systemd/jobnet-repair.service | \
+			install -D -m 0644 /dev/stdin $(DESTDIR)$(SYSTEMD_UNIT_DIR)/jobnet-repair.service; \
+		echo "installed $(DESTDIR)$(SYSTEMD_UNIT_DIR)/jobnet-repair.service (systemctl enable jobnet-repair)"; \
+	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(CNI_BIN_DIR)/jobnet $(DESTDIR)$(PREFIX)/sbin/jobnetctl
+	rm -f $(DESTDIR)$(CNI_BIN_DIR)/jobnet $(DESTDIR)$(PREFIX)/sbin/jobnetctl \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/jobnet-repair.service
 
+# BUILD is the caller's; the sanitizer and fuzz trees are always ours.
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz
 
 format:
-	clang-format -i cni/*.[ch] ctl/*.[ch] netpolicy/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+	clang-format -i $(C_FILES)
 
-lint:
-	clang-format --dry-run --Werror cni/*.[ch] ctl/*.[ch] netpolicy/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--suppress=missingIncludeSystem -D_GNU_SOURCE cni ctl netpolicy
+check-layers:
+	$(Q)sh tests/check-layers.sh $(SOURCE_DIRS)
+
+lint: check-layers
+	@$(if $(Q),echo "  FORMAT  (clang-format --dry-run)")
+	$(Q)clang-format --dry-run --Werror $(C_FILES)
+	@$(if $(Q),echo "  CPPCHECK")
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem -D_GNU_SOURCE -I. $(SOURCE_DIRS)
 
 -include $(LIB_OBJS:.o=.d) $(PLUGIN_OBJS:.o=.d) $(CTL_OBJS:.o=.d)

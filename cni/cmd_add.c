@@ -9,21 +9,21 @@
 #include <string.h>
 #include <time.h>
 
-#include "attach.h"
-#include "cleanup.h"
-#include "ipam.h"
-#include "link.h"
-#include "log.h"
-#include "mappings.h"
-#include "mode.h"
-#include "netns.h"
-#include "netrecord.h"
-#include "plugin.h"
-#include "policy.h"
-#include "result.h"
-#include "sandbox.h"
-#include "state.h"
-#include "teardown.h"
+#include "core/attach.h"
+#include "base/cleanup.h"
+#include "core/ipam.h"
+#include "kernel/link.h"
+#include "base/log.h"
+#include "core/mappings.h"
+#include "core/mode.h"
+#include "kernel/netns.h"
+#include "core/netrecord.h"
+#include "cni/plugin.h"
+#include "core/policy.h"
+#include "cni/result.h"
+#include "core/sandbox.h"
+#include "core/state.h"
+#include "core/teardown.h"
 
 struct add_undo {
 	bool record_written;

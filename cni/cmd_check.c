@@ -6,16 +6,16 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cniversion.h"
-#include "ipam.h"
-#include "link.h"
-#include "mappings.h"
-#include "netrecord.h"
-#include "plugin.h"
-#include "policy.h"
-#include "state.h"
-#include "verify.h"
+#include "base/cleanup.h"
+#include "core/cniversion.h"
+#include "core/ipam.h"
+#include "kernel/link.h"
+#include "core/mappings.h"
+#include "core/netrecord.h"
+#include "cni/plugin.h"
+#include "core/policy.h"
+#include "core/state.h"
+#include "core/verify.h"
 
 static int check_prev_result(const json_t *prev, const struct attachment *a, struct jn_error *err)
 {

@@ -5,11 +5,11 @@
  */
 #include <string.h>
 
-#include "cleanup.h"
-#include "log.h"
-#include "plugin.h"
-#include "state.h"
-#include "teardown.h"
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "cni/plugin.h"
+#include "core/state.h"
+#include "core/teardown.h"
 
 int cmd_del(struct plugin *p, json_t **result, struct jn_error *err)
 {

@@ -7,15 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cniversion.h"
-#include "ipam.h"
-#include "log.h"
-#include "plugin.h"
-#include "policy.h"
-#include "ports.h"
-#include "state.h"
-#include "teardown.h"
+#include "base/cleanup.h"
+#include "core/cniversion.h"
+#include "core/ipam.h"
+#include "base/log.h"
+#include "cni/plugin.h"
+#include "core/policy.h"
+#include "core/ports.h"
+#include "core/state.h"
+#include "core/teardown.h"
 
 struct gc_run {
 	struct plugin *p;

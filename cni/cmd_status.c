@@ -2,11 +2,11 @@
  * missing: a usable state directory, a kernel that takes the ruleset, or a
  * free address in each pool.
  */
-#include "../netpolicy/netpolicy.h"
-#include "cniversion.h"
-#include "ipam.h"
-#include "plugin.h"
-#include "state.h"
+#include "netpolicy/netpolicy.h"
+#include "core/cniversion.h"
+#include "core/ipam.h"
+#include "cni/plugin.h"
+#include "core/state.h"
 
 static int check_pools(struct plugin *p, struct state_network *net, struct jn_error *err)
 {

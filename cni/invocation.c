@@ -1,11 +1,11 @@
-#include "invocation.h"
+#include "cni/invocation.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 
 static const struct {
 	const char *name;

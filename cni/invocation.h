@@ -6,8 +6,8 @@
 
 #include <limits.h>
 
-#include "error.h"
-#include "names.h"
+#include "base/error.h"
+#include "base/names.h"
 
 enum jn_command {
 	JN_CMD_ADD,

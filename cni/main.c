@@ -6,14 +6,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cniversion.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "plugin.h"
-#include "../netpolicy/nfsock.h"
-#include "../netpolicy/nftrun.h"
-#include "result.h"
+#include "base/cleanup.h"
+#include "core/cniversion.h"
+#include "base/jsonutil.h"
+#include "base/log.h"
+#include "cni/plugin.h"
+#include "netpolicy/nfsock.h"
+#include "netpolicy/nftrun.h"
+#include "cni/result.h"
 
 #define JN_STDIN_MAX (1 << 20)
 

@@ -6,11 +6,11 @@
 
 #include <jansson.h>
 
-#include "cniargs.h"
-#include "error.h"
-#include "facts.h"
-#include "invocation.h"
-#include "netconf.h"
+#include "core/cniargs.h"
+#include "base/error.h"
+#include "core/facts.h"
+#include "cni/invocation.h"
+#include "core/netconf.h"
 
 struct plugin {
 	struct invocation inv;

@@ -1,12 +1,12 @@
-#include "result.h"
+#include "cni/result.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cniversion.h"
-#include "names.h"
+#include "base/cleanup.h"
+#include "core/cniversion.h"
+#include "base/names.h"
 
 /* 0.3.x and 0.4.0 results carry ips[].version; 1.0.0 dropped it. */
 static bool wants_ip_version(const char *cni_version)

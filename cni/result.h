@@ -8,8 +8,8 @@
 
 #include <jansson.h>
 
-#include "attachment.h"
-#include "error.h"
+#include "core/attachment.h"
+#include "base/error.h"
 
 struct result_link {
 	const char *name;

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cni/cleanup.h"
-#include "../cni/facts.h"
-#include "../cni/mode.h"
-#include "ctl.h"
-#include "ctlconf.h"
+#include "base/cleanup.h"
+#include "core/facts.h"
+#include "core/mode.h"
+#include "ctl/ctl.h"
+#include "ctl/ctlconf.h"
 
 #define DECIDE_USAGE                                                                                 \
 	"jobnetctl decide [--config PATH | --conf-dir DIR] [--group G] [--multinode[=true|false]]\n" \

@@ -9,16 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cni/cleanup.h"
-#include "../cni/ipam.h"
-#include "../cni/link.h"
-#include "../cni/netns.h"
-#include "../cni/policy.h"
-#include "../cni/ports.h"
-#include "../cni/teardown.h"
-#include "ctl.h"
-#include "ctlscan.h"
-#include "ctlstate.h"
+#include "base/cleanup.h"
+#include "core/ipam.h"
+#include "kernel/link.h"
+#include "kernel/netns.h"
+#include "core/policy.h"
+#include "core/ports.h"
+#include "core/teardown.h"
+#include "ctl/ctl.h"
+#include "ctl/ctlscan.h"
+#include "ctl/ctlstate.h"
 
 struct gc_run {
 	const char *state_dir;

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../cni/cleanup.h"
-#include "../cni/state.h"
-#include "ctl.h"
-#include "ctlstate.h"
+#include "base/cleanup.h"
+#include "core/state.h"
+#include "ctl/ctl.h"
+#include "ctl/ctlstate.h"
 
 static void format_age(long long seconds, char *out, size_t size)
 {

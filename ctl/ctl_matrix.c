@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cni/cleanup.h"
-#include "../cni/netns.h"
-#include "ctl.h"
-#include "ctlstate.h"
+#include "base/cleanup.h"
+#include "kernel/netns.h"
+#include "ctl/ctl.h"
+#include "ctl/ctlstate.h"
 
 #define MAX_ENDPOINTS 64
 #define DEFAULT_WAIT_MS 600

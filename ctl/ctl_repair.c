@@ -15,17 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cni/attach.h"
-#include "../cni/cleanup.h"
-#include "../cni/ipam.h"
-#include "../cni/link.h"
-#include "../cni/mappings.h"
-#include "../cni/netrecord.h"
-#include "../cni/policy.h"
-#include "../cni/ports.h"
-#include "ctl.h"
-#include "ctlscan.h"
-#include "ctlstate.h"
+#include "core/attach.h"
+#include "base/cleanup.h"
+#include "core/ipam.h"
+#include "kernel/link.h"
+#include "core/mappings.h"
+#include "core/netrecord.h"
+#include "core/policy.h"
+#include "core/ports.h"
+#include "ctl/ctl.h"
+#include "ctl/ctlscan.h"
+#include "ctl/ctlstate.h"
 
 struct repair_run {
 	const char *state_dir;

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../cni/cleanup.h"
-#include "../cni/policy.h"
-#include "../cni/service.h"
-#include "ctl.h"
-#include "ctlstate.h"
+#include "base/cleanup.h"
+#include "core/policy.h"
+#include "base/service.h"
+#include "ctl/ctl.h"
+#include "ctl/ctlstate.h"
 
 #define SHOW_USAGE "jobnetctl show CONTAINER [--json]"
 

@@ -4,16 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cni/cleanup.h"
-#include "../cni/ipam.h"
-#include "../cni/link.h"
-#include "../cni/netrecord.h"
-#include "../cni/policy.h"
-#include "../cni/ports.h"
-#include "../cni/verify.h"
-#include "ctl.h"
-#include "ctlscan.h"
-#include "ctlstate.h"
+#include "base/cleanup.h"
+#include "core/ipam.h"
+#include "kernel/link.h"
+#include "core/netrecord.h"
+#include "core/policy.h"
+#include "core/ports.h"
+#include "core/verify.h"
+#include "ctl/ctl.h"
+#include "ctl/ctlscan.h"
+#include "ctl/ctlstate.h"
 
 struct verify_run {
 	const char *state_dir;

@@ -1,8 +1,8 @@
 #include <stdio.h>
 
-#include "../cni/cniversion.h"
-#include "../cni/version.h"
-#include "ctl.h"
+#include "core/cniversion.h"
+#include "base/version.h"
+#include "ctl/ctl.h"
 
 int ctl_version(int argc, char **argv, struct ctl_options *opts)
 {

@@ -1,4 +1,4 @@
-#include "ctlconf.h"
+#include "ctl/ctlconf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cni/cleanup.h"
+#include "base/cleanup.h"
 
 /* The jobnet entry of a conflist, or the object itself when it is one. */
 static json_t *jobnet_plugin(json_t *root)

@@ -7,8 +7,8 @@
 
 #include <limits.h>
 
-#include "../cni/error.h"
-#include "../cni/netconf.h"
+#include "base/error.h"
+#include "core/netconf.h"
 
 #define CTL_DEFAULT_CONF_DIR "/etc/cni/net.d"
 

@@ -4,7 +4,7 @@
  * prints a byte outside printable ASCII (newline and tab aside) as \xNN: no
  * terminal escape, no invalid UTF-8 reaches the operator. jobnet's own
  * names are plain ASCII, so nothing jobnet made is changed. */
-#include "ctlout.h"
+#include "ctl/ctlout.h"
 
 #include <errno.h>
 #include <stdio.h>

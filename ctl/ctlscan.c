@@ -1,11 +1,11 @@
-#include "ctlscan.h"
+#include "ctl/ctlscan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cni/ports.h"
-#include "../cni/state.h"
+#include "core/ports.h"
+#include "core/state.h"
 
 void namelist_add(struct namelist *l, const char *name)
 {

@@ -1,7 +1,7 @@
-#include "ctlstate.h"
+#include "ctl/ctlstate.h"
 
-#include "../cni/state.h"
-#include "ctl.h"
+#include "core/state.h"
+#include "ctl/ctl.h"
 
 struct walk {
 	ctlstate_fn fn;

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "../cni/attachment.h"
+#include "core/attachment.h"
 
 typedef int (*ctlstate_fn)(const struct attachment *a, void *ctx);
 
@@ -16,7 +16,7 @@ int ctlstate_each(const char *state_dir, ctlstate_fn fn, void *ctx);
 /* Call fn for every network directory, with the network's lock held
  * (exclusive or shared). Problems opening or locking are reported and the
  * network is skipped; returns -1 if any was. */
-#include "../cni/state.h"
+#include "core/state.h"
 typedef int (*ctlstate_network_fn)(struct state_network *net, const char *name, void *ctx);
 int ctlstate_each_network(const char *state_dir, bool exclusive, ctlstate_network_fn fn, void *ctx);
 

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cni/log.h"
-#include "../cni/netconf.h"
-#include "../netpolicy/nfsock.h"
-#include "../netpolicy/nftrun.h"
-#include "ctl.h"
-#include "ctlout.h"
+#include "base/log.h"
+#include "core/netconf.h"
+#include "netpolicy/nfsock.h"
+#include "netpolicy/nftrun.h"
+#include "ctl/ctl.h"
+#include "ctl/ctlout.h"
 
 static const struct {
 	const char *name;

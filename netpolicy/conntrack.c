@@ -1,4 +1,4 @@
-#include "conntrack.h"
+#include "netpolicy/conntrack.h"
 
 #include <errno.h>
 #include <ifaddrs.h>
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../cni/cleanup.h"
-#include "../cni/sysctl.h"
-#include "nfsock.h"
+#include "base/cleanup.h"
+#include "kernel/sysctl.h"
+#include "netpolicy/nfsock.h"
 
 /* The kernel's CTA_FILTER flags; not in the uapi headers
  * (libnetfilter_conntrack defines them the same way). */

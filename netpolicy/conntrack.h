@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../cni/addr.h"
-#include "../cni/error.h"
+#include "base/addr.h"
+#include "base/error.h"
 
 /* Delete every conntrack entry of the node's namespace whose original or
  * reply tuple has one of addrs as source or destination. */

@@ -1,9 +1,9 @@
-#include "element.h"
+#include "netpolicy/element.h"
 
 #include <stdio.h>
 
-#include "../cni/names.h"
-#include "../cni/service.h"
+#include "base/names.h"
+#include "base/service.h"
 
 const char *element_table_name(enum element_table table)
 {

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../cni/addr.h"
-#include "../cni/strbuf.h"
+#include "base/addr.h"
+#include "base/strbuf.h"
 
 enum element_table {
 	ELEMENT_INET, /* table inet jobnet */

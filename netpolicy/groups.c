@@ -1,4 +1,4 @@
-#include "groups.h"
+#include "netpolicy/groups.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../cni/cleanup.h"
+#include "base/cleanup.h"
 
 #define KEY_MAX (2 * JN_ID_MAX + JN_IFNAME_MAX + 3)
 #define TARGET_MAX (2 * JN_ADDR_STRLEN + JN_ID_MAX + 3)

@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#include "netpolicy.h"
+#include "netpolicy/netpolicy.h"
 
 struct group_entry {
 	char network[JN_ID_MAX + 1];

@@ -1,20 +1,20 @@
-#include "netpolicy.h"
+#include "netpolicy/netpolicy.h"
 
 #include <linux/netfilter.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../cni/cleanup.h"
-#include "conntrack.h"
-#include "groups.h"
-#include "nfquery.h"
-#include "nftrun.h"
-#include "nftwire.h"
-#include "pairs.h"
-#include "render.h"
-#include "ruleset.h"
-#include "templates.h"
+#include "base/cleanup.h"
+#include "netpolicy/conntrack.h"
+#include "netpolicy/groups.h"
+#include "netpolicy/nfquery.h"
+#include "netpolicy/nftrun.h"
+#include "netpolicy/nftwire.h"
+#include "netpolicy/pairs.h"
+#include "netpolicy/render.h"
+#include "netpolicy/ruleset.h"
+#include "netpolicy/templates.h"
 
 static bool is_plain_name(const char *s)
 {

@@ -14,12 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../cni/addr.h"
-#include "../cni/error.h"
-#include "../cni/names.h"
-#include "../cni/portmap.h"
-#include "../cni/service.h"
-#include "../cni/strbuf.h"
+#include "base/addr.h"
+#include "base/error.h"
+#include "base/names.h"
+#include "base/portmap.h"
+#include "base/service.h"
+#include "base/strbuf.h"
 
 struct netpolicy_network {
 	const char *name;

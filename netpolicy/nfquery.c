@@ -1,4 +1,4 @@
-#include "nfquery.h"
+#include "netpolicy/nfquery.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "nfsock.h"
+#include "netpolicy/nfsock.h"
 
 /* libnftnl's user data: {u8 type, u8 len, value} records; 0 is the comment. */
 #define UDATA_TABLE_COMMENT 0

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../cni/error.h"
+#include "base/error.h"
 
 /* Whether table `name` of `family` (NFPROTO_*) exists and, if so, its
  * comment (empty when none) into comment[size]. */

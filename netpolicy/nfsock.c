@@ -1,4 +1,4 @@
-#include "nfsock.h"
+#include "netpolicy/nfsock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -13,7 +13,7 @@
 #include <libmnl/libmnl.h>
 #include <stdint.h>
 
-#include "../cni/error.h"
+#include "base/error.h"
 
 /* The socket, opened on first use, with nothing left to read from an
  * earlier request. NULL with err filled when it cannot be opened. */

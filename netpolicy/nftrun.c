@@ -1,11 +1,11 @@
-#include "nftrun.h"
+#include "netpolicy/nftrun.h"
 
 #include <dlfcn.h>
 #include <nftables/libnftables.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cni/cleanup.h"
+#include "base/cleanup.h"
 
 /* libnftables is loaded on first use, not when the process starts: a job's
  * ADD and DEL in the common case do not need it (nftwire.c), and loading it

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "../cni/error.h"
+#include "base/error.h"
 
 /* Free the context all calls share (see nftrun.c); call last, after the
  * work that follows the last transaction. Calling nftrun again makes a new

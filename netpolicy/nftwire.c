@@ -1,4 +1,4 @@
-#include "nftwire.h"
+#include "netpolicy/nftwire.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "../cni/cleanup.h"
-#include "nfsock.h"
+#include "base/cleanup.h"
+#include "netpolicy/nfsock.h"
 
 #define TABLE "jobnet"
 #define VALUE_MAX 64 /* the longest key: ifname . ipv6 . port is 36 bytes */

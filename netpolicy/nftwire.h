@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../cni/error.h"
-#include "element.h"
+#include "base/error.h"
+#include "netpolicy/element.h"
 
 struct nftwire {
 	unsigned char *buf;

@@ -1,9 +1,9 @@
-#include "pairs.h"
+#include "netpolicy/pairs.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "groups.h"
+#include "netpolicy/groups.h"
 
 enum direction {
 	FROM_JOB, /* the job opens towards the entry */

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "netpolicy.h"
+#include "netpolicy/netpolicy.h"
 
 #define PAIR_COMMENT_MAX 120
 

@@ -1,10 +1,10 @@
-#include "render.h"
+#include "netpolicy/render.h"
 
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "nftwire.h"
+#include "netpolicy/nftwire.h"
 
 /* libnftnl keeps at most 128 bytes of comment. */
 #define COMMENT_MAX 120

@@ -6,8 +6,8 @@
 #ifndef JOBNET_RENDER_H
 #define JOBNET_RENDER_H
 
-#include "element.h"
-#include "netpolicy.h"
+#include "netpolicy/element.h"
+#include "netpolicy/netpolicy.h"
 
 #define RENDER_INET "inet jobnet"
 #define RENDER_BRIDGE "bridge jobnet"

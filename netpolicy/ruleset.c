@@ -1,4 +1,4 @@
-#include "ruleset.h"
+#include "netpolicy/ruleset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cni/cleanup.h"
-#include "nftrun.h"
+#include "base/cleanup.h"
+#include "netpolicy/nftrun.h"
 
 #define RULESET_FILE "ruleset.txt"
 #define RULESET_MAX (256 * 1024)

@@ -5,7 +5,7 @@
 #ifndef JOBNET_RULESET_H
 #define JOBNET_RULESET_H
 
-#include "netpolicy.h"
+#include "netpolicy/netpolicy.h"
 
 /* Save the live rules of both tables. */
 int ruleset_save(const char *policy_dir, struct jn_error *err);

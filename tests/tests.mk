@@ -9,16 +9,17 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 .PHONY: test unit check-asan
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobnet.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjobnet-cni.a $(BUILD)/libjobnet.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libjobnet.a $(ALL_LDFLAGS) $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libjobnet-cni.a $(BUILD)/libjobnet.a \
+		$(ALL_LDFLAGS) $(PKG_LIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(FUZZ_REPLAYS)
 
 # The README's test command: installs what is missing, builds, runs it all.
-test: all
-	$(Q)$(MAKE) --no-print-directory unit
+test: deps
+	$(Q)$(MAKE) --no-print-directory binaries unit check-layers
 	$(Q)python3 tests/run.py --plugin $(abspath $(BUILD)/jobnet) --ctl $(abspath $(BUILD)/jobnetctl) $(TESTFLAGS)
 
 # The same suite with both binaries built under ASan + UBSan (leaks too).
@@ -28,13 +29,15 @@ check-asan: deps
 
 .PHONY: demo
 # The README's first command: the plugin at work in a throwaway namespace.
-demo: all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory binaries
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
 
 .PHONY: test-runtime
 # Two containers through podman's CNI backend (installs podman, runc and
 # busybox-static when missing); not part of make test.
-test-runtime: all
+test-runtime: deps
+	$(Q)$(MAKE) --no-print-directory binaries
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/runtime/podman_test.py
 
 .PHONY: bench
@@ -48,6 +51,7 @@ $(BUILD)/tests/spawnstat: tests/bench/spawnstat.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
 
-bench: all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory binaries
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/tests/connrate $(BUILD)/tests/spawnstat
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench/bench.py

@@ -23,10 +23,10 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
 }
 
 /* A property every input must keep: abort (the fuzzer reports it) if not. */
-#define FUZZ_ASSERT(cond)            \
-	do {                         \
-		if (!(cond))         \
-			abort();     \
+#define FUZZ_ASSERT(cond)        \
+	do {                     \
+		if (!(cond))     \
+			abort(); \
 	} while (0)
 
 #endif

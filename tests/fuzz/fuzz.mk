@@ -15,7 +15,7 @@ $(BUILD)/tests/unit_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz
 		tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(BUILD)/libjobnet.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h FORCE_FUZZ_LIB
-	$(Q)clang $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -fsanitize=fuzzer \
+	$(Q)clang $(CFLAGS) -std=gnu11 -I. -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -fsanitize=fuzzer \
 		$(FUZZ_SANITIZE) $(PKG_CFLAGS) -o $@ $< build-fuzz/libjobnet.a $(PKG_LIBS)
 
 FORCE_FUZZ_LIB:

@@ -1,6 +1,6 @@
 /* CNI_ARGS and the facts it carries. */
-#include "../../cni/cniargs.h"
-#include "../../cni/facts.h"
+#include "core/cniargs.h"
+#include "core/facts.h"
 #include "fuzz.h"
 
 static const char *const base[] = { "IP", "K8S_POD_NAME", NULL };

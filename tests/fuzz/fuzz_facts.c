@@ -1,5 +1,5 @@
 /* Facts from the JSON channels: the input is the runtimeConfig object. */
-#include "../../cni/facts.h"
+#include "core/facts.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

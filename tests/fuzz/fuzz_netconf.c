@@ -1,6 +1,6 @@
 /* The configuration parser: any bytes on stdin. A configuration it accepts
  * must be self-consistent. */
-#include "../../cni/netconf.h"
+#include "core/netconf.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

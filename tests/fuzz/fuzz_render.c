@@ -5,8 +5,8 @@
  * netlink message per element (two per deleted one). */
 #include <linux/netlink.h>
 
-#include "../../netpolicy/nftwire.h"
-#include "../../netpolicy/render.h"
+#include "netpolicy/nftwire.h"
+#include "netpolicy/render.h"
 #include "fuzz.h"
 
 #define FIELDS 8

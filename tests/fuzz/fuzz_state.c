@@ -1,5 +1,5 @@
 /* The state file reader: an attachment record, whatever its bytes. */
-#include "../../cni/attachment.h"
+#include "core/attachment.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

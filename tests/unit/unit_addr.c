@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "../../cni/addr.h"
+#include "base/addr.h"
 #include "unit.h"
 
 static void test_parse_and_format(void **state)

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "../../cni/attachment.h"
+#include "core/attachment.h"
 #include "unit.h"
 
 static void sample(struct attachment *a)

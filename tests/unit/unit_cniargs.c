@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "../../cni/cniargs.h"
+#include "core/cniargs.h"
 #include "unit.h"
 
 static const char *const known_keys[] = { "IP", "K8S_POD_NAME", NULL };

@@ -1,7 +1,7 @@
 #include <string.h>
 
-#include "../../cni/facts.h"
-#include "../../cni/mode.h"
+#include "core/facts.h"
+#include "core/mode.h"
 #include "unit.h"
 
 static void test_decision_table(void **state)

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "../../cni/names.h"
+#include "base/names.h"
 #include "unit.h"
 
 static void test_ids(void **state)

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "../../cni/netconf.h"
+#include "core/netconf.h"
 #include "unit.h"
 
 #define BASE "\"cniVersion\":\"1.1.0\",\"name\":\"n1\",\"type\":\"jobnet\""

@@ -1,7 +1,7 @@
 #include <string.h>
 
-#include "../../netpolicy/render.h"
-#include "../../netpolicy/templates.h"
+#include "netpolicy/render.h"
+#include "netpolicy/templates.h"
 #include "unit.h"
 
 static const char routes[1][JN_ID_MAX + 1] = { "other" };

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "../../cni/result.h"
+#include "cni/result.h"
 #include "unit.h"
 
 static void input(struct result_input *in, struct attachment *a, const char *version)

@@ -1,0 +1,34 @@
+/* Small jansson helpers shared by the parsers. */
+#ifndef JOBNET_JSONUTIL_H
+#define JOBNET_JSONUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "base/error.h"
+
+#define JN_JSON_QUOTE_MAX 96
+
+/* Compact JSON text of value for an error message, cut to fit buf. */
+const char *jsonutil_quote(const json_t *value, char buf[JN_JSON_QUOTE_MAX]);
+
+/* Type checks that fill err (code JN_ERR_INVALID_CONFIG) naming `what`. */
+int jsonutil_want_string(const json_t *value, const char *what, const char **out, struct jn_error *err);
+int jsonutil_want_bool(const json_t *value, const char *what, bool *out, struct jn_error *err);
+int jsonutil_want_object(const json_t *value, const char *what, struct jn_error *err);
+int jsonutil_want_array(const json_t *value, const char *what, struct jn_error *err);
+/* An array whose every element is a string. */
+int jsonutil_want_string_array(const json_t *value, const char *what, struct jn_error *err);
+/* An integer in [min, max]. */
+int jsonutil_want_int(const json_t *value, const char *what, long long min, long long max, long long *out,
+		      struct jn_error *err);
+
+/* Serialize compactly; returns malloc'd text or NULL. */
+char *jsonutil_dump(const json_t *value);
+
+/* Read a whole stream (stdin) into a NUL-terminated buffer of at most max bytes. */
+int jsonutil_read_all(int fd, size_t max, char **out, struct jn_error *err);
+
+#endif

@@ -1,0 +1,154 @@
+#include "base/portmap.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/jsonutil.h"
+#include "base/service.h"
+
+static int field_error(size_t i, const char *field, const json_t *value, const char *want, struct jn_error *err)
+{
+	char quoted[JN_JSON_QUOTE_MAX];
+
+	return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid \"runtimeConfig.portMappings[%zu].%s\": %s is not %s",
+			    i, field, jsonutil_quote(value, quoted), want);
+}
+
+static int parse_proto(const json_t *v, size_t i, uint8_t *out, struct jn_error *err)
+{
+	const char *text = v ? json_string_value(v) : "tcp";
+
+	if (text != NULL && strcasecmp(text, "tcp") == 0)
+		*out = IPPROTO_TCP;
+	else if (text != NULL && strcasecmp(text, "udp") == 0)
+		*out = IPPROTO_UDP;
+	else if (text != NULL && strcasecmp(text, "sctp") == 0)
+		*out = IPPROTO_SCTP;
+	else
+		return field_error(i, "protocol", v, "\"tcp\", \"udp\" or \"sctp\"", err);
+	return 0;
+}
+
+static int parse_port(const json_t *v, size_t i, const char *field, long long min, uint16_t *out, struct jn_error *err)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > 65535)
+		return field_error(i, field, v, min == 0 ? "a port from 0 to 65535" : "a port from 1 to 65535", err);
+	*out = (uint16_t)json_integer_value(v);
+	return 0;
+}
+
+static int parse_one(const json_t *j, size_t i, struct portmap *m, struct jn_error *err)
+{
+	static const char *const keys[] = { "hostPort", "containerPort", "protocol", "hostIP" };
+	char quoted[JN_JSON_QUOTE_MAX];
+	const json_t *ip;
+	const char *key;
+	json_t *value;
+
+	memset(m, 0, sizeof(*m));
+	if (!json_is_object(j))
+		return field_error(i, "", j, "an object", err);
+	json_object_foreach ((json_t *)j, key, value) {
+		bool known = false;
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			known = known || strcmp(key, keys[k]) == 0;
+		if (!known)
+			return jn_error_set(err, JN_ERR_UNSUPPORTED_FIELD,
+					    "unsupported field \"runtimeConfig.portMappings[%zu].%.64s\": %s", i, key,
+					    jsonutil_quote(value, quoted));
+	}
+	if (parse_port(json_object_get(j, "hostPort"), i, "hostPort", 0, &m->host_port, err) < 0 ||
+	    parse_port(json_object_get(j, "containerPort"), i, "containerPort", 1, &m->container_port, err) < 0 ||
+	    parse_proto(json_object_get(j, "protocol"), i, &m->proto, err) < 0)
+		return -1;
+	ip = json_object_get(j, "hostIP");
+	if (ip != NULL && !json_is_string(ip))
+		return field_error(i, "hostIP", ip, "a string", err);
+	if (ip != NULL && json_string_length(ip) > 0 && !addr_parse(json_string_value(ip), &m->host_ip))
+		return field_error(i, "hostIP", ip, "an IP address or \"\"", err);
+	if (m->proto == IPPROTO_SCTP && portmap_is_loopback(m))
+		return field_error(i, "protocol", json_object_get(j, "protocol"), "tcp or udp on a loopback address",
+				   err);
+	return 0;
+}
+
+static bool same_binding(const struct portmap *a, const struct portmap *b)
+{
+	return a->proto == b->proto && a->host_port != 0 && a->host_port == b->host_port &&
+		(a->host_ip.family == 0 || b->host_ip.family == 0 || addr_equal(&a->host_ip, &b->host_ip));
+}
+
+int portmap_parse_list(const json_t *list, struct portmap *out, size_t *count, struct jn_error *err)
+{
+	char text[96];
+	size_t i;
+	json_t *item;
+
+	*count = 0;
+	if (!json_is_array(list) || json_array_size(list) > JN_MAX_PORTMAPS)
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "invalid \"runtimeConfig.portMappings\": want an array of at most %d mappings",
+				    JN_MAX_PORTMAPS);
+	json_array_foreach (list, i, item) {
+		if (parse_one(item, i, &out[i], err) < 0)
+			return -1;
+		for (size_t k = 0; k < i; k++) {
+			if (!same_binding(&out[k], &out[i]))
+				continue;
+			portmap_describe(&out[i], text, sizeof(text));
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+					    "invalid \"runtimeConfig.portMappings\": %s is mapped twice", text);
+		}
+		*count = i + 1;
+	}
+	return 0;
+}
+
+bool portmap_is_loopback(const struct portmap *m)
+{
+	return m->host_ip.family != 0 && addr_is_loopback(&m->host_ip);
+}
+
+bool portmap_is_any(const struct portmap *m)
+{
+	return m->host_ip.family == 0;
+}
+
+void portmap_describe(const struct portmap *m, char *out, size_t size)
+{
+	char ip[JN_ADDR_STRLEN] = "every address";
+
+	if (m->host_ip.family != 0)
+		addr_format(&m->host_ip, ip);
+	snprintf(out, size, "%s/%u on %s", service_proto_name(m->proto), m->host_port, ip);
+}
+
+json_t *portmap_to_json(const struct portmap *m)
+{
+	char ip[JN_ADDR_STRLEN] = "";
+
+	if (m->host_ip.family != 0)
+		addr_format(&m->host_ip, ip);
+	return json_pack("{s:i, s:i, s:s, s:s}", "hostPort", m->host_port, "containerPort", m->container_port,
+			 "protocol", service_proto_name(m->proto), "hostIP", ip);
+}
+
+json_t *portmap_list_to_json(const struct portmap *maps, size_t count)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list != NULL && i < count; i++)
+		json_array_append_new(list, portmap_to_json(&maps[i]));
+	return list;
+}
+
+int portmap_from_json(const json_t *j, struct portmap *out, struct jn_error *err)
+{
+	if (parse_one(j, 0, out, err) < 0) {
+		err->code = JN_ERR_STATE;
+		return -1;
+	}
+	return 0;
+}

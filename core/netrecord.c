@@ -1,0 +1,167 @@
+#include "core/netrecord.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "core/netconf.h"
+
+#define NETRECORD_FILE "network.json"
+#define NETRECORD_MAX 8192
+
+void netrecord_from_conf(const struct netconf *conf, struct netrecord *out)
+{
+	const struct netconf_family *fams[] = { &conf->v4, &conf->v6 };
+
+	memset(out, 0, sizeof(*out));
+	strcpy(out->name, conf->name);
+	strcpy(out->bridge, conf->bridge);
+	for (size_t i = 0; i < 2; i++) {
+		if (!fams[i]->enabled)
+			continue;
+		out->subnets[out->subnet_count] = fams[i]->subnet;
+		out->gateways[out->subnet_count] = fams[i]->gateway;
+		out->subnet_count++;
+	}
+	out->ip_masq = conf->ip_masq;
+	out->mtu = conf->mtu;
+	out->protect_count = conf->protect_count;
+	memcpy(out->protect, conf->protect, sizeof(out->protect));
+	out->service_count = conf->service_count;
+	memcpy(out->services, conf->services, sizeof(out->services));
+}
+
+static json_t *to_json(const struct netrecord *rec)
+{
+	json_t *subnets = json_array(), *protect = json_array(), *allow = json_array();
+	char subnet[JN_ADDR_STRLEN], gw[JN_ADDR_STRLEN], service[16];
+
+	for (size_t i = 0; subnets != NULL && i < rec->subnet_count; i++)
+		json_array_append_new(subnets,
+				      json_pack("{s:s, s:s}", "subnet", prefix_format(&rec->subnets[i], subnet),
+						"gateway", addr_format(&rec->gateways[i], gw)));
+	for (size_t i = 0; protect != NULL && i < rec->protect_count; i++)
+		json_array_append_new(protect, json_string(prefix_format(&rec->protect[i], subnet)));
+	for (size_t i = 0; allow != NULL && i < rec->service_count; i++) {
+		snprintf(service, sizeof(service), "%s/%u", service_proto_name(rec->services[i].proto),
+			 rec->services[i].port);
+		json_array_append_new(allow, json_string(service));
+	}
+	return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o, s:o}", "name", rec->name, "bridge", rec->bridge, "subnets",
+			 subnets, "ipMasq", rec->ip_masq, "mtu", (int)rec->mtu, "protect", protect, "hostServicesAllow",
+			 allow);
+}
+
+static int lists_from_json(const json_t *j, struct netrecord *out, struct jn_error *err)
+{
+	json_t *protect = json_object_get(j, "protect"), *allow = json_object_get(j, "hostServicesAllow"), *item;
+	size_t i;
+
+	if (!json_is_array(protect) || json_array_size(protect) > JN_ARRAY_SIZE(out->protect) ||
+	    !json_is_array(allow) || json_array_size(allow) > JN_MAX_SERVICES)
+		return jn_error_set(err, JN_ERR_STATE, "network record has bad protect or hostServicesAllow lists");
+	json_array_foreach (protect, i, item) {
+		if (!prefix_parse(json_string_value(item), true, &out->protect[i]))
+			return jn_error_set(err, JN_ERR_STATE, "network record has a bad protect entry %zu", i);
+		out->protect_count = i + 1;
+	}
+	json_array_foreach (allow, i, item) {
+		if (!json_is_string(item) || !service_parse(json_string_value(item), &out->services[i]))
+			return jn_error_set(err, JN_ERR_STATE, "network record has a bad service entry %zu", i);
+		out->service_count = i + 1;
+	}
+	return 0;
+}
+
+static int from_json(const json_t *j, struct netrecord *out, struct jn_error *err)
+{
+	const char *name = json_string_value(json_object_get(j, "name"));
+	const char *bridge = json_string_value(json_object_get(j, "bridge"));
+	json_t *subnets = json_object_get(j, "subnets"), *item;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (!names_is_valid_id(name) || !names_is_plain_ifname(bridge) || !json_is_array(subnets) ||
+	    json_array_size(subnets) > 2 || !json_is_boolean(json_object_get(j, "ipMasq")))
+		return jn_error_set(err, JN_ERR_STATE, "network record has missing or bad fields");
+	strcpy(out->name, name);
+	strcpy(out->bridge, bridge);
+	json_array_foreach (subnets, i, item) {
+		if (!prefix_parse(json_string_value(json_object_get(item, "subnet")), true, &out->subnets[i]) ||
+		    !addr_parse(json_string_value(json_object_get(item, "gateway")), &out->gateways[i]))
+			return jn_error_set(err, JN_ERR_STATE, "network record has a bad subnet entry %zu", i);
+		out->subnet_count = i + 1;
+	}
+	out->ip_masq = json_is_true(json_object_get(j, "ipMasq"));
+	out->mtu = (unsigned)json_integer_value(json_object_get(j, "mtu"));
+	return lists_from_json(j, out, err);
+}
+
+static int read_text(struct state_network *net, char *buf, size_t size)
+{
+	cleanup_close int fd = openat(net->dir_fd, NETRECORD_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+int netrecord_read(struct state_network *net, struct netrecord *out, bool *found, struct jn_error *err)
+{
+	char text[NETRECORD_MAX];
+	cleanup_json json_t *j = NULL;
+	int rc;
+
+	*found = false;
+	if (net->dir_fd < 0)
+		return 0;
+	rc = read_text(net, text, sizeof(text));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return jn_error_errno(err, JN_ERR_STATE, -rc, "reading %s/%s", net->path, NETRECORD_FILE);
+	j = json_loads(text, 0, NULL);
+	if (j == NULL || from_json(j, out, err) < 0) {
+		jn_error_set(err, JN_ERR_STATE, "network record is corrupt");
+		return jn_error_wrap(err, "%s/%s", net->path, NETRECORD_FILE);
+	}
+	*found = true;
+	return 0;
+}
+
+bool netrecord_equal(const struct netrecord *a, const struct netrecord *b)
+{
+	cleanup_json json_t *ja = to_json(a);
+	cleanup_json json_t *jb = to_json(b);
+
+	return ja != NULL && jb != NULL && json_equal(ja, jb);
+}
+
+int netrecord_write(struct state_network *net, const struct netrecord *rec, struct jn_error *err)
+{
+	cleanup_json json_t *j = to_json(rec);
+	cleanup_free char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char current[NETRECORD_MAX];
+	cleanup_close int fd = -1;
+	size_t len;
+
+	if (text == NULL)
+		return jn_error_set(err, JN_ERR_STATE, "out of memory writing the network record");
+	len = strlen(text);
+	if (read_text(net, current, sizeof(current)) == 0 && strcmp(current, text) == 0)
+		return 0;
+	fd = openat(net->dir_fd, ".network.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
+	    renameat(net->dir_fd, ".network.json.tmp", net->dir_fd, NETRECORD_FILE) < 0)
+		return jn_error_errno(err, JN_ERR_STATE, errno, "writing %s/%s", net->path, NETRECORD_FILE);
+	return 0;
+}

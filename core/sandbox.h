@@ -1,0 +1,39 @@
+/* The job's side of an attachment: its namespace, its interface, addresses
+ * and routes. Everything here acts inside CNI_NETNS.
+ */
+#ifndef JOBNET_SANDBOX_H
+#define JOBNET_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/addr.h"
+#include "core/attachment.h"
+#include "base/error.h"
+
+struct nl_sock;
+
+struct sandbox {
+	int netns_fd;
+	struct nl_sock *sk;
+};
+
+/* Open the namespace and a netlink socket inside it. A path that does not
+ * exist is -ENOENT with err untouched (DEL treats it as already gone). */
+int sandbox_open(const char *netns_path, struct sandbox *out, struct jn_error *err);
+void sandbox_close(struct sandbox *sb);
+
+/* Error 104 when ifname already exists in the namespace. */
+int sandbox_require_absent(struct sandbox *sb, const char *ifname, struct jn_error *err);
+
+/* Configure the job's interface (already moved in): no DAD wait, the
+ * addresses without subnet routes, link up, default routes via gateways. */
+int sandbox_configure(struct sandbox *sb, const struct attachment *a, struct jn_error *err);
+
+/* Delete the interface; absent is success. */
+int sandbox_delete_link(struct sandbox *sb, const char *ifname, struct jn_error *err);
+
+/* Compare the interface with the record; error 108 names the difference. */
+int sandbox_check(struct sandbox *sb, const struct attachment *a, unsigned mtu, struct jn_error *err);
+
+#endif

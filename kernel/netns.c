@@ -1,0 +1,86 @@
+#include "kernel/netns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+int netns_open(const char *path, int *out, struct jn_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct statfs fs;
+	int type;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return jn_error_errno(err, JN_ERR_NETNS, errno, "cannot open network namespace \"%s\"", path);
+	}
+	/* /proc/<pid>/ns/net is reached through procfs but lands on nsfs. */
+	if (fstatfs(fd, &fs) < 0 || (fs.f_type != NSFS_MAGIC && fs.f_type != PROC_SUPER_MAGIC))
+		return jn_error_set(err, JN_ERR_NETNS, "\"%s\" is not a namespace reference", path);
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type != CLONE_NEWNET)
+		return jn_error_set(err, JN_ERR_NETNS, "\"%s\" is not a network namespace", path);
+	*out = take_fd(fd);
+	return 0;
+}
+
+int netns_is_current(int fd, bool *out, struct jn_error *err)
+{
+	struct stat target, self;
+
+	if (fstat(fd, &target) < 0 || stat("/proc/thread-self/ns/net", &self) < 0)
+		return jn_error_errno(err, JN_ERR_NETNS, errno, "comparing network namespaces");
+	*out = target.st_dev == self.st_dev && target.st_ino == self.st_ino;
+	return 0;
+}
+
+struct netns_job {
+	int fd;
+	netns_fn fn;
+	void *arg;
+	struct jn_error *err;
+	int rc;
+};
+
+static void *netns_thread(void *data)
+{
+	struct netns_job *job = data;
+
+	if (setns(job->fd, CLONE_NEWNET) < 0) {
+		job->rc = jn_error_errno(job->err, JN_ERR_NETNS, errno, "entering the network namespace");
+		return NULL;
+	}
+	job->rc = job->fn(job->arg, job->err);
+	return NULL;
+}
+
+int netns_run(int fd, netns_fn fn, void *arg, struct jn_error *err)
+{
+	struct netns_job job = { .fd = fd, .fn = fn, .arg = arg, .err = err, .rc = -1 };
+	pthread_t thread;
+	int rc;
+
+	/* The caller is blocked in pthread_join, so the thread may fill err. */
+	rc = pthread_create(&thread, NULL, netns_thread, &job);
+	if (rc != 0)
+		return jn_error_errno(err, JN_ERR_NETNS, rc, "starting a thread for the network namespace");
+	pthread_join(thread, NULL);
+	return job.rc;
+}

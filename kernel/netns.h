@@ -1,0 +1,25 @@
+/* Network namespaces. Work inside a job's namespace runs in a short-lived
+ * thread that calls setns(), so the plugin's main thread never leaves the
+ * node's namespace (a netlink socket opened there stays bound to it).
+ */
+#ifndef JOBNET_NETNS_H
+#define JOBNET_NETNS_H
+
+#include <stdbool.h>
+
+#include "base/error.h"
+
+/* Open a namespace reference and check that it is a network namespace.
+ * Returns -ENOENT (without setting err) when the path does not exist. */
+int netns_open(const char *path, int *out, struct jn_error *err);
+
+/* True when fd refers to the namespace the plugin itself runs in (compared
+ * by device and inode, not by path). */
+int netns_is_current(int fd, bool *out, struct jn_error *err);
+
+typedef int (*netns_fn)(void *arg, struct jn_error *err);
+
+/* Run fn(arg, err) in a thread that has joined the namespace fd. */
+int netns_run(int fd, netns_fn fn, void *arg, struct jn_error *err);
+
+#endif
