@@ -17,6 +17,7 @@ static int set_va(struct jn_error *err, int code, const char *fmt, va_list ap)
 	if (err == NULL || jn_error_is_set(err))
 		return -1;
 	err->code = code;
+	err->errnum = 0;
 	format_into(err->msg, sizeof(err->msg), fmt, ap);
 	err->details[0] = '\0';
 	return -1;
@@ -40,8 +41,10 @@ int jn_error_errno(struct jn_error *err, int code, int errnum, const char *fmt, 
 	va_start(ap, fmt);
 	set_va(err, code, fmt, ap);
 	va_end(ap);
-	if (fresh)
+	if (fresh) {
+		err->errnum = errnum;
 		snprintf(err->details, sizeof(err->details), "%s", strerror(errnum));
+	}
 	return -1;
 }
 
@@ -74,9 +77,34 @@ int jn_error_wrap(struct jn_error *err, const char *fmt, ...)
 	return -1;
 }
 
+bool jn_error_absorb(struct jn_error *err, int errnum)
+{
+	if (errnum == 0 || jn_error_errnum(err) != errnum)
+		return false;
+	jn_error_clear(err);
+	return true;
+}
+
+int jn_error_keep_first(struct jn_error *dst, const struct jn_error *src)
+{
+	if (!jn_error_is_set(src))
+		return 0;
+	if (dst != NULL && dst != src && !jn_error_is_set(dst))
+		*dst = *src;
+	return -1;
+}
+
+int jn_error_recode(struct jn_error *err, int code)
+{
+	if (err != NULL && jn_error_is_set(err) && code != JN_OK)
+		err->code = code;
+	return -1;
+}
+
 void jn_error_clear(struct jn_error *err)
 {
 	err->code = JN_OK;
+	err->errnum = 0;
 	err->msg[0] = '\0';
 	err->details[0] = '\0';
 }
