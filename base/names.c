@@ -80,22 +80,51 @@ static uint64_t attachment_hash(const char *network, const char *container_id, c
 	return names_hash(parts, 3);
 }
 
+/* The host veth's name: the prefix, then the low 48 bits of the hash in
+ * lowercase hex, 14 bytes in all (IFNAMSIZ leaves 15). */
+#define VETH_PREFIX "jn"
+#define VETH_DIGITS 12
+
 void names_host_veth(const char *network, const char *container_id, const char *ifname, char out[JN_IFNAME_MAX + 1])
 {
 	uint64_t h = attachment_hash(network, container_id, ifname);
 
-	snprintf(out, JN_IFNAME_MAX + 1, "jn%012llx", (unsigned long long)(h & 0xffffffffffffULL));
+	snprintf(out, JN_IFNAME_MAX + 1, VETH_PREFIX "%0*llx", VETH_DIGITS,
+		 (unsigned long long)(h & ((1ULL << (4 * VETH_DIGITS)) - 1)));
+}
+
+bool names_is_host_veth(const char *name)
+{
+	size_t prefix = strlen(VETH_PREFIX);
+
+	if (name == NULL || strncmp(name, VETH_PREFIX, prefix) != 0 || strlen(name) != prefix + VETH_DIGITS)
+		return false;
+	for (const char *p = name + prefix; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+static void mac_from_hash(uint64_t h, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* unicast, locally administered */
 }
 
 void names_container_mac(const char *network, const char *container_id, const char *ifname, uint8_t mac[6])
 {
 	/* A second hash so that the MAC is not the veth name spelled in hex. */
 	const char *parts[] = { "mac", network, container_id, ifname };
-	uint64_t h = names_hash(parts, 4);
 
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * i));
-	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* unicast, locally administered */
+	mac_from_hash(names_hash(parts, 4), mac);
+}
+
+void names_bridge_mac(const char *bridge, uint8_t mac[6])
+{
+	const char *parts[] = { "bridge", bridge };
+
+	mac_from_hash(names_hash(parts, 2), mac);
 }
 
 void names_format_mac(const uint8_t mac[6], char out[18])

@@ -33,9 +33,17 @@ uint64_t names_hash(const char *const *parts, size_t count);
  * (network, container ID, ifname). DEL and GC find it without state. */
 void names_host_veth(const char *network, const char *container_id, const char *ifname, char out[JN_IFNAME_MAX + 1]);
 
-/* A locally administered unicast MAC derived from the same triple, written as
- * "xx:xx:xx:xx:xx:xx" into out (18 bytes). */
+/* Whether a link name has the form names_host_veth() gives (whoever made
+ * the link): how jobnetctl tells jobnet's veths among the node's links. */
+bool names_is_host_veth(const char *name);
+
+/* The job's MAC: locally administered unicast, derived from the same triple. */
 void names_container_mac(const char *network, const char *container_id, const char *ifname, uint8_t mac[6]);
+
+/* The MAC of a bridge jobnet makes, derived from its name the same way. */
+void names_bridge_mac(const char *bridge, uint8_t mac[6]);
+
+/* "xx:xx:xx:xx:xx:xx" into out (18 bytes). */
 void names_format_mac(const uint8_t mac[6], char out[18]);
 bool names_parse_mac(const char *text, uint8_t mac[6]);
 

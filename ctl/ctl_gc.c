@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/names.h"
 #include "core/ipam.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
@@ -92,7 +93,7 @@ static void drop_link(const char *name, void *ctx)
 	struct gc_run *run = ctx;
 	struct jn_error err = { 0 };
 
-	if (!is_jobnet_veth(name) || namelist_has(&run->known.veths, name))
+	if (!names_is_host_veth(name) || namelist_has(&run->known.veths, name))
 		return;
 	link_delete(run->node, name, &err);
 	ctl_tally(&run->tally, jn_error_is_set(&err), "link %s (it belongs to no attachment)", name);

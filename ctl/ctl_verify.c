@@ -1,10 +1,12 @@
 /* jobnetctl verify: compare the state with the kernel and print each drift,
  * one line each; exit 1 when there is any. It changes nothing. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/names.h"
 #include "core/ipam.h"
 #include "kernel/link.h"
 #include "core/netrecord.h"
@@ -113,7 +115,7 @@ static void verify_link(const char *name, void *ctx)
 {
 	struct verify_run *run = ctx;
 
-	if (is_jobnet_veth(name) && !namelist_has(&run->known.veths, name))
+	if (names_is_host_veth(name) && !namelist_has(&run->known.veths, name))
 		drift(run, "node", "link %s belongs to no attachment", name);
 }
 

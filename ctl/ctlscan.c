@@ -89,13 +89,3 @@ void known_free(struct known *k)
 	namelist_free(&k->owners);
 	namelist_free(&k->veths);
 }
-
-bool is_jobnet_veth(const char *name)
-{
-	if (strncmp(name, "jn", 2) != 0 || strlen(name) != 14)
-		return false;
-	for (const char *p = name + 2; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	return true;
-}

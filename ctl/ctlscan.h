@@ -27,7 +27,4 @@ struct known {
 int known_scan(const char *state_dir, struct known *k);
 void known_free(struct known *k);
 
-/* A host veth name jobnet derives: "jn" and 12 hex digits. */
-bool is_jobnet_veth(const char *name);
-
 #endif

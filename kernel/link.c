@@ -155,17 +155,13 @@ static int create_bridge(struct nl_sock *sk, const char *name, struct jn_error *
 {
 	cleanup_link struct rtnl_link *link = rtnl_link_alloc();
 	cleanup_nladdr struct nl_addr *mac = NULL;
-	const char *parts[] = { "bridge", name };
-	uint64_t h = names_hash(parts, 2);
 	uint8_t bytes[6];
 
 	if (link == NULL)
 		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");
 	/* A fixed MAC: otherwise the bridge takes its lowest port's address and
 	 * the gateway's MAC changes under the jobs as ports come and go. */
-	for (int i = 0; i < 6; i++)
-		bytes[i] = (uint8_t)(h >> (8 * i));
-	bytes[0] = (uint8_t)((bytes[0] & 0xfc) | 0x02);
+	names_bridge_mac(name, bytes);
 	mac = nl_addr_build(AF_LLC, bytes, 6);
 	if (mac == NULL || rtnl_link_set_type(link, "bridge") < 0)
 		return jn_error_set(err, JN_ERR_KERNEL, "out of memory");

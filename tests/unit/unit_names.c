@@ -75,12 +75,37 @@ static void test_derived_names(void **state)
 	assert_false(names_parse_mac("00-11-22-33-44-55", back));
 }
 
+/* DEL and GC find what ADD made by these names alone, so they never change;
+ * jobnetctl tells jobnet's veths by their form. */
+static void test_derived_names_are_stable(void **state)
+{
+	char veth[JN_IFNAME_MAX + 1], text[18];
+	uint8_t mac[6];
+
+	(void)state;
+	names_host_veth("net", "c1", "eth0", veth);
+	assert_string_equal(veth, "jn33b17bf5d534");
+	assert_true(names_is_host_veth(veth));
+	names_bridge_mac("jobnet0", mac);
+	names_format_mac(mac, text);
+	assert_string_equal(text, "d6:8a:cc:23:a5:3a");
+	assert_false(names_is_host_veth("jn33b17bf5d53"));
+	assert_false(names_is_host_veth("jn33b17bf5d5345"));
+	assert_false(names_is_host_veth("jn33B17bf5d534"));
+	assert_false(names_is_host_veth("jx33b17bf5d534"));
+	assert_false(names_is_host_veth("jn33b17bf5d53g"));
+	assert_false(names_is_host_veth("eth0"));
+	assert_false(names_is_host_veth(""));
+	assert_false(names_is_host_veth(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_ifnames),
 		cmocka_unit_test(test_derived_names),
+		cmocka_unit_test(test_derived_names_are_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
