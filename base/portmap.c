@@ -146,9 +146,7 @@ json_t *portmap_list_to_json(const struct portmap *maps, size_t count)
 
 int portmap_from_json(const json_t *j, struct portmap *out, struct jn_error *err)
 {
-	if (parse_one(j, 0, out, err) < 0) {
-		err->code = JN_ERR_STATE;
-		return -1;
-	}
+	if (parse_one(j, 0, out, err) < 0)
+		return jn_error_recode(err, JN_ERR_STATE);
 	return 0;
 }

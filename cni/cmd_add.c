@@ -4,7 +4,6 @@
  * later step fails, add_rollback() undoes the recorded steps in reverse
  * order before the error is reported, so a failed ADD leaves nothing.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -195,15 +194,6 @@ static int build_result(struct add_run *run, json_t **result, struct jn_error *e
 	return *result ? 0 : jn_error_set(err, JN_ERR_IO, "out of memory building the result");
 }
 
-static int open_sandbox(struct add_run *run, struct jn_error *err)
-{
-	int rc = sandbox_open(run->p->inv.netns, &run->sb, err);
-
-	if (rc == -ENOENT)
-		return jn_error_set(err, JN_ERR_NETNS, "network namespace \"%s\" does not exist", run->p->inv.netns);
-	return rc;
-}
-
 /* The job shares the node's namespace and the policy allows it: nothing
  * is made in the kernel, only the record, which DEL and GC remove. */
 static int attach_host(struct add_run *run, json_t **result, struct jn_error *err)
@@ -222,8 +212,9 @@ static int attach_host(struct add_run *run, json_t **result, struct jn_error *er
 		return -1;
 	*result = result_empty(run->p->conf.cni_version, run->p->conf.dns);
 	if (*result == NULL) {
+		jn_error_set(err, JN_ERR_IO, "out of memory building the result");
 		state_remove_attachment(&run->net, run->a.container_id, run->a.ifname, err);
-		return jn_error_set(err, JN_ERR_IO, "out of memory building the result");
+		return -1;
 	}
 	log_info("recorded host networking (%s)", run->decision.rule);
 	return 0;
@@ -279,8 +270,8 @@ int cmd_add(struct plugin *p, json_t **result, struct jn_error *err)
 	if (state_open(p->conf.state_dir, p->conf.name, true, &run.net, err) < 0)
 		return -1;
 	run.net.lock_timeout = p->conf.lock_timeout;
-	if (state_lock(&run.net, err) < 0 || handle_existing(&run, err) < 0 || open_sandbox(&run, err) < 0 ||
-	    enforce_decision(&run, &host, err) < 0)
+	if (state_lock(&run.net, err) < 0 || handle_existing(&run, err) < 0 ||
+	    sandbox_open(p->inv.netns, &run.sb, err) < 0 || enforce_decision(&run, &host, err) < 0)
 		goto out;
 	if (host) {
 		rc = attach_host(&run, result, err);

@@ -59,8 +59,7 @@ static bool split_key(const char *key, char *cid, char *ifname)
 static void note_failure(struct gc_run *run, const struct jn_error *err)
 {
 	run->failed++;
-	if (!jn_error_is_set(&run->first))
-		run->first = *err;
+	jn_error_keep_first(&run->first, err);
 }
 
 static int collect_stale(struct state_network *net, const char *key, void *data)
@@ -181,6 +180,6 @@ int cmd_gc(struct plugin *p, json_t **result, struct jn_error *err)
 	log_info("GC removed %zu stale attachment(s), %zu failed", run.removed, run.failed);
 	if (run.failed == 0)
 		return 0;
-	*err = run.first;
+	jn_error_keep_first(err, &run.first);
 	return jn_error_wrap(err, "GC could not remove %zu stale attachment(s); the first failure", run.failed);
 }

@@ -79,7 +79,7 @@ int cmd_status(struct plugin *p, json_t **result, struct jn_error *err)
 		state_close(&net);
 	}
 	if (rc < 0) {
-		err->code = JN_ERR_NOT_AVAILABLE;
+		jn_error_recode(err, JN_ERR_NOT_AVAILABLE);
 		return jn_error_wrap(err, "jobnet cannot serve ADD");
 	}
 	return 0;

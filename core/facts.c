@@ -366,9 +366,7 @@ int facts_from_json(const json_t *j, struct jobfacts *out, struct jn_error *err)
 	    json_integer_value(json_object_get(copy, "totalBlocks")) == 0)
 		json_object_del(copy, "totalBlocks");
 	src.runtime_config = copy;
-	if (facts_collect(&src, out, err) < 0) {
-		err->code = JN_ERR_STATE;
-		return -1;
-	}
+	if (facts_collect(&src, out, err) < 0)
+		return jn_error_recode(err, JN_ERR_STATE);
 	return 0;
 }

@@ -8,9 +8,10 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fileio.h"
 #include "core/netconf.h"
+#include "core/statelayout.h"
 
-#define NETRECORD_FILE "network.json"
 #define NETRECORD_MAX 8192
 
 void netrecord_from_conf(const struct netconf *conf, struct netrecord *out)
@@ -101,16 +102,14 @@ static int from_json(const json_t *j, struct netrecord *out, struct jn_error *er
 	return lists_from_json(j, out, err);
 }
 
-static int read_text(struct state_network *net, char *buf, size_t size)
+/* A missing file fails with errno ENOENT. */
+static int read_text(struct state_network *net, char *buf, size_t size, struct jn_error *err)
 {
-	cleanup_close int fd = openat(net->dir_fd, NETRECORD_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	cleanup_close int fd = openat(net->dir_fd, JN_STATE_NETWORK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
 	if (n < 0)
-		return -errno;
+		return jn_error_errno(err, JN_ERR_STATE, errno, "reading %s/%s", net->path, JN_STATE_NETWORK_FILE);
 	buf[n] = '\0';
 	return 0;
 }
@@ -119,20 +118,17 @@ int netrecord_read(struct state_network *net, struct netrecord *out, bool *found
 {
 	char text[NETRECORD_MAX];
 	cleanup_json json_t *j = NULL;
-	int rc;
+	struct jn_error failure = { 0 };
 
 	*found = false;
 	if (net->dir_fd < 0)
 		return 0;
-	rc = read_text(net, text, sizeof(text));
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return jn_error_errno(err, JN_ERR_STATE, -rc, "reading %s/%s", net->path, NETRECORD_FILE);
+	if (read_text(net, text, sizeof(text), &failure) < 0)
+		return jn_error_absorb(&failure, ENOENT) ? 0 : jn_error_keep_first(err, &failure);
 	j = json_loads(text, 0, NULL);
 	if (j == NULL || from_json(j, out, err) < 0) {
 		jn_error_set(err, JN_ERR_STATE, "network record is corrupt");
-		return jn_error_wrap(err, "%s/%s", net->path, NETRECORD_FILE);
+		return jn_error_wrap(err, "%s/%s", net->path, JN_STATE_NETWORK_FILE);
 	}
 	*found = true;
 	return 0;
@@ -151,17 +147,12 @@ int netrecord_write(struct state_network *net, const struct netrecord *rec, stru
 	cleanup_json json_t *j = to_json(rec);
 	cleanup_free char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	char current[NETRECORD_MAX];
-	cleanup_close int fd = -1;
-	size_t len;
+	struct jn_error unread = { 0 };
 
 	if (text == NULL)
 		return jn_error_set(err, JN_ERR_STATE, "out of memory writing the network record");
-	len = strlen(text);
-	if (read_text(net, current, sizeof(current)) == 0 && strcmp(current, text) == 0)
+	/* Missing or unreadable: written anew. */
+	if (read_text(net, current, sizeof(current), &unread) == 0 && strcmp(current, text) == 0)
 		return 0;
-	fd = openat(net->dir_fd, ".network.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
-	    renameat(net->dir_fd, ".network.json.tmp", net->dir_fd, NETRECORD_FILE) < 0)
-		return jn_error_errno(err, JN_ERR_STATE, errno, "writing %s/%s", net->path, NETRECORD_FILE);
-	return 0;
+	return fileio_write_atomic(net->dir_fd, net->path, JN_STATE_NETWORK_FILE, text, strlen(text), err);
 }

@@ -7,6 +7,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "core/state.h"
+#include "core/statelayout.h"
 
 void policy_job_from_attachment(const struct attachment *a, struct netpolicy_job *job)
 {
@@ -46,12 +47,12 @@ void policy_network_from_record(const struct netrecord *rec, struct netpolicy_ne
 
 static void policy_dir(const char *state_dir, char out[PATH_MAX])
 {
-	snprintf(out, PATH_MAX, "%s/%s", state_dir, JN_POLICY_DIR);
+	snprintf(out, PATH_MAX, "%s/%s", state_dir, JN_STATE_POLICY_DIR);
 }
 
 int policy_lock(const char *state_dir, int *fd, struct jn_error *err)
 {
-	return state_lock_node(state_dir, JN_POLICY_LOCK, JN_STATE_LOCK_TIMEOUT, fd, err);
+	return state_lock_node(state_dir, JN_STATE_POLICY_LOCK, JN_STATE_LOCK_TIMEOUT, fd, err);
 }
 
 struct restore_walk {

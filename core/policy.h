@@ -11,9 +11,6 @@
 #include "base/error.h"
 #include "core/netrecord.h"
 
-#define JN_POLICY_LOCK "policy.lock"
-#define JN_POLICY_DIR "policy"
-
 void policy_job_from_attachment(const struct attachment *a, struct netpolicy_job *job);
 void policy_network_from_record(const struct netrecord *rec, struct netpolicy_network *net);
 

@@ -15,6 +15,7 @@
 #include "base/cleanup.h"
 #include "base/names.h"
 #include "base/service.h"
+#include "core/statelayout.h"
 #include "kernel/sysctl.h"
 
 #define OWNER_MAX PORTS_OWNER_MAX
@@ -22,7 +23,7 @@
 
 static void port_dir(const char *state_dir, const struct portmap *m, char *out, size_t size)
 {
-	snprintf(out, size, "%s/policy/ports/%s-%u", state_dir, service_proto_name(m->proto), m->host_port);
+	snprintf(out, size, "%s/%s/%s-%u", state_dir, JN_STATE_PORTS_DIR, service_proto_name(m->proto), m->host_port);
 }
 
 static void entry_name(const struct portmap *m, char out[JN_ADDR_STRLEN])
@@ -62,11 +63,13 @@ static int find_conflict(const char *dir, const struct portmap *m, const char *o
 	return found;
 }
 
-/* Whether a process of the node holds the port on this address. */
-static int bind_test(int family, const struct jn_addr *addr, const struct portmap *m)
+/* Whether a process of the node holds the port on this address: a bind
+ * that fails fills err with its errno (EADDRINUSE: held). */
+static int bind_test(int family, const struct jn_addr *addr, const struct portmap *m, struct jn_error *err)
 {
+	char text[96];
 	int type = m->proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM, one = 1;
-	int proto = m->proto == IPPROTO_SCTP ? IPPROTO_SCTP : 0;
+	int proto = m->proto == IPPROTO_SCTP ? IPPROTO_SCTP : 0, saved;
 	cleanup_close int fd = socket(family, type | SOCK_CLOEXEC, proto);
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
@@ -92,27 +95,32 @@ static int bind_test(int family, const struct jn_addr *addr, const struct portma
 			memcpy(&sin6->sin6_addr, addr->bytes, 16);
 		len = sizeof(*sin6);
 	}
-	return bind(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+		return 0;
+	saved = errno;
+	portmap_describe(m, text, sizeof(text));
+	return jn_error_errno(err, JN_ERR_KERNEL, saved, "checking host port %s", text);
 }
 
 static int check_bound(const struct portmap *m, bool has_v4, bool has_v6, struct jn_error *err)
 {
 	char text[96], ip[JN_ADDR_STRLEN];
+	struct jn_error failure = { 0 };
 	int rc = 0;
 
 	if (!portmap_is_any(m))
-		rc = bind_test(m->host_ip.family, &m->host_ip, m);
-	else if (has_v4 && (rc = bind_test(AF_INET, NULL, m)) == 0 && has_v6)
-		rc = bind_test(AF_INET6, NULL, m);
+		rc = bind_test(m->host_ip.family, &m->host_ip, m, &failure);
+	else if (has_v4 && (rc = bind_test(AF_INET, NULL, m, &failure)) == 0 && has_v6)
+		rc = bind_test(AF_INET6, NULL, m, &failure);
 	if (rc == 0)
 		return 0;
 	portmap_describe(m, text, sizeof(text));
-	if (rc == -EADDRINUSE)
+	if (jn_error_errnum(&failure) == EADDRINUSE)
 		return jn_error_set(err, JN_ERR_PORT_CONFLICT, "host port %s is bound by a process on the node", text);
-	if (rc == -EADDRNOTAVAIL)
+	if (jn_error_errnum(&failure) == EADDRNOTAVAIL)
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid \"hostIP\": %s is not an address of the node",
 				    addr_format(&m->host_ip, ip));
-	return jn_error_errno(err, JN_ERR_KERNEL, -rc, "checking host port %s", text);
+	return jn_error_keep_first(err, &failure);
 }
 
 /* 0 when the port is free for m, -1 with err (107) when it is not. */
@@ -137,9 +145,9 @@ static int write_claim(const char *state_dir, const struct portmap *m, const cha
 {
 	char dir[PATH_MAX], path[PATH_MAX + JN_ADDR_STRLEN], name[JN_ADDR_STRLEN];
 
-	snprintf(dir, sizeof(dir), "%s/policy", state_dir);
+	snprintf(dir, sizeof(dir), "%s/%s", state_dir, JN_STATE_POLICY_DIR);
 	mkdir(dir, 0700);
-	snprintf(dir, sizeof(dir), "%s/policy/ports", state_dir);
+	snprintf(dir, sizeof(dir), "%s/%s", state_dir, JN_STATE_PORTS_DIR);
 	mkdir(dir, 0700);
 	port_dir(state_dir, m, dir, sizeof(dir));
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -180,10 +188,8 @@ static int pick_port(const char *state_dir, struct portmap *m, const char *owner
 		m->host_port = (uint16_t)(lo + (start + i) % span);
 		if (check_free(state_dir, m, owner, has_v4, has_v6, &busy) == 0)
 			return 0;
-		if (busy.code != JN_ERR_PORT_CONFLICT) {
-			*err = busy;
-			return -1;
-		}
+		if (busy.code != JN_ERR_PORT_CONFLICT)
+			return jn_error_keep_first(err, &busy);
 	}
 	m->host_port = 0;
 	portmap_describe(m, text, sizeof(text));
@@ -282,7 +288,7 @@ int ports_each_claim(const char *state_dir, ports_claim_fn fn, void *ctx, struct
 	DIR *d;
 	struct dirent *e;
 
-	snprintf(dir, sizeof(dir), "%s/policy/ports", state_dir);
+	snprintf(dir, sizeof(dir), "%s/%s", state_dir, JN_STATE_PORTS_DIR);
 	d = opendir(dir);
 	if (d == NULL)
 		return errno == ENOENT ? 0 : jn_error_errno(err, JN_ERR_STATE, errno, "reading %s", dir);
@@ -318,7 +324,7 @@ int ports_drop_claim(const char *state_dir, const char *claim, struct jn_error *
 
 	if (strstr(claim, "..") != NULL || strchr(claim, '/') == NULL)
 		return jn_error_set(err, JN_ERR_STATE, "bad claim name \"%.64s\"", claim);
-	snprintf(path, sizeof(path), "%s/policy/ports/%s", state_dir, claim);
+	snprintf(path, sizeof(path), "%s/%s/%s", state_dir, JN_STATE_PORTS_DIR, claim);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return jn_error_errno(err, JN_ERR_STATE, errno, "removing %s", path);
 	snprintf(dir, sizeof(dir), "%s", path);

@@ -11,13 +11,10 @@
 
 int sandbox_open(const char *netns_path, struct sandbox *out, struct jn_error *err)
 {
-	int rc;
-
 	out->netns_fd = -1;
 	out->sk = NULL;
-	rc = netns_open(netns_path, &out->netns_fd, err);
-	if (rc < 0)
-		return rc;
+	if (netns_open(netns_path, &out->netns_fd, err) < 0)
+		return -1;
 	if (link_socket_open_in(out->netns_fd, &out->sk, err) < 0) {
 		sandbox_close(out);
 		return -1;

@@ -19,7 +19,7 @@ struct sandbox {
 };
 
 /* Open the namespace and a netlink socket inside it. A path that does not
- * exist is -ENOENT with err untouched (DEL treats it as already gone). */
+ * exist fails as netns_open says (error 110, errno ENOENT). */
 int sandbox_open(const char *netns_path, struct sandbox *out, struct jn_error *err);
 void sandbox_close(struct sandbox *sb);
 

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fileio.h"
+#include "core/statelayout.h"
 
 #define STATE_FILE_MAX (1 << 20)
 
@@ -61,15 +63,15 @@ int state_open(const char *state_dir, const char *network, bool create, struct s
 			return 0;
 		return jn_error_errno(err, JN_ERR_STATE, errno, "opening state directory \"%s\"", out->path);
 	}
-	if (open_subdir(out->dir_fd, "attachments", true, &out->attachments_fd, err) < 0 ||
-	    open_subdir(out->dir_fd, "ipam", true, &out->ipam_fd, err) < 0) {
+	if (open_subdir(out->dir_fd, JN_STATE_ATTACHMENTS_DIR, true, &out->attachments_fd, err) < 0 ||
+	    open_subdir(out->dir_fd, JN_STATE_IPAM_DIR, true, &out->ipam_fd, err) < 0) {
 		jn_error_wrap(err, "in \"%s\"", out->path);
 		state_close(out);
 		return -1;
 	}
-	out->lock_fd = openat(out->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	out->lock_fd = openat(out->dir_fd, JN_STATE_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out->lock_fd < 0) {
-		jn_error_errno(err, JN_ERR_STATE, errno, "opening lock file \"%s/lock\"", out->path);
+		jn_error_errno(err, JN_ERR_STATE, errno, "opening lock file \"%s/%s\"", out->path, JN_STATE_LOCK_FILE);
 		state_close(out);
 		return -1;
 	}
@@ -161,38 +163,30 @@ static void unlink_temporary(struct state_network *net, const char *name)
 {
 	char tmp[JN_ATTACHMENT_KEY_MAX + 32];
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	unlinkat(net->attachments_fd, tmp, 0);
+	if (fileio_temporary_name(name, tmp, sizeof(tmp)) == 0)
+		unlinkat(net->attachments_fd, tmp, 0);
 }
 
-/* Write text to <name> through a temporary file (".<name>.tmp") and a
- * rename. */
-static int write_atomically(struct state_network *net, const char *name, const char *text, struct jn_error *err)
+/* Replace the file <name> of the attachments directory with text and a
+ * newline. */
+static int write_record_file(struct state_network *net, const char *name, const char *text, struct jn_error *err)
 {
-	char tmp[JN_ATTACHMENT_KEY_MAX + 32];
-	cleanup_close int fd = -1;
+	char dir[PATH_MAX + sizeof(JN_STATE_ATTACHMENTS_DIR) + 1];
+	cleanup_free char *line = NULL;
 	size_t len = strlen(text);
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(net->attachments_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return jn_error_errno(err, JN_ERR_STATE, errno, "writing record %s/attachments/%s", net->path, tmp);
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
-		int saved = errno;
-		unlinkat(net->attachments_fd, tmp, 0);
-		return jn_error_errno(err, JN_ERR_STATE, saved, "writing record %s/attachments/%s", net->path, tmp);
-	}
-	if (renameat(net->attachments_fd, tmp, net->attachments_fd, name) < 0) {
-		int saved = errno;
-		unlinkat(net->attachments_fd, tmp, 0);
-		return jn_error_errno(err, JN_ERR_STATE, saved, "renaming record %s/attachments/%s", net->path, name);
-	}
-	return 0;
+	line = malloc(len + 2);
+	if (line == NULL)
+		return jn_error_set(err, JN_ERR_STATE, "out of memory writing record %s", name);
+	memcpy(line, text, len);
+	memcpy(line + len, "\n", 2);
+	snprintf(dir, sizeof(dir), "%s/%s", net->path, JN_STATE_ATTACHMENTS_DIR);
+	return fileio_write_atomic(net->attachments_fd, dir, name, line, len + 1, err);
 }
 
 static void copy_name(const char *name, char *out, size_t size)
 {
-	snprintf(out, size, ".%s.copy", name);
+	snprintf(out, size, JN_STATE_COPY_FORMAT, name);
 }
 
 int state_write_attachment(struct state_network *net, const struct attachment *a, struct jn_error *err)
@@ -208,9 +202,9 @@ int state_write_attachment(struct state_network *net, const struct attachment *a
 	/* The copy first: whenever the record exists, a copy at least as old
 	 * does too, and jobnetctl repair can restore a damaged record from it. */
 	copy_name(name, copy, sizeof(copy));
-	if (write_atomically(net, copy, text, err) < 0)
+	if (write_record_file(net, copy, text, err) < 0)
 		return -1;
-	return write_atomically(net, name, text, err);
+	return write_record_file(net, name, text, err);
 }
 
 int state_restore_attachment(struct state_network *net, const char *key, struct jn_error *err)
@@ -218,19 +212,21 @@ int state_restore_attachment(struct state_network *net, const char *key, struct 
 	char copy[JN_ATTACHMENT_KEY_MAX + 8];
 	cleanup_free char *text = NULL;
 	cleanup_json json_t *j = NULL;
+	struct jn_error failure = { 0 };
 	struct attachment a;
-	int rc;
 
 	copy_name(key, copy, sizeof(copy));
-	rc = state_read_attachment_key(net, copy, &a, err);
-	if (rc < 0)
-		return rc == -ENOENT ? jn_error_set(err, JN_ERR_STATE, "record %s has no copy", key) : -1;
+	if (state_read_attachment_key(net, copy, &a, &failure) < 0) {
+		if (jn_error_absorb(&failure, ENOENT))
+			return jn_error_set(err, JN_ERR_STATE, "record %s has no copy", key);
+		return jn_error_keep_first(err, &failure);
+	}
 	j = attachment_to_json(&a);
 	attachment_free(&a);
 	text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	if (text == NULL)
 		return jn_error_set(err, JN_ERR_STATE, "out of memory restoring %s", key);
-	return write_atomically(net, key, text, err);
+	return write_record_file(net, key, text, err);
 }
 
 bool state_has_record(struct state_network *net, const char *key)
@@ -271,8 +267,9 @@ static int read_file_at(int dir_fd, const char *name, char **out, struct jn_erro
 	struct stat st;
 	ssize_t n;
 
+	/* A missing record is errno ENOENT: absent, to most callers. */
 	if (fd < 0)
-		return -errno;
+		return jn_error_errno(err, JN_ERR_STATE, errno, "reading record \"%s\"", name);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STATE_FILE_MAX)
 		return jn_error_set(err, JN_ERR_STATE, "record \"%s\" is not a regular file under 1 MiB", name);
 	buf = malloc((size_t)st.st_size + 1);
@@ -291,19 +288,16 @@ int state_read_attachment_key(struct state_network *net, const char *key, struct
 	cleanup_free char *text = NULL;
 	cleanup_json json_t *j = NULL;
 	json_error_t jerr;
-	int rc;
 
 	attachment_init(out);
-	rc = read_file_at(net->attachments_fd, key, &text, err);
-	if (rc == -ENOENT)
-		return -ENOENT;
-	if (rc < 0)
-		return rc == -1 ? -1 : jn_error_errno(err, JN_ERR_STATE, -rc, "reading record \"%s\"", key);
+	if (read_file_at(net->attachments_fd, key, &text, err) < 0)
+		return -1;
 	j = json_loads(text, 0, &jerr);
 	if (j == NULL)
-		jn_error_set(err, JN_ERR_STATE, "record %s/attachments/%s is corrupt: %s", net->path, key, jerr.text);
+		jn_error_set(err, JN_ERR_STATE, "record %s/%s/%s is corrupt: %s", net->path, JN_STATE_ATTACHMENTS_DIR,
+			     key, jerr.text);
 	else if (attachment_from_json(j, out, err) < 0)
-		jn_error_wrap(err, "record %s/attachments/%s is corrupt", net->path, key);
+		jn_error_wrap(err, "record %s/%s/%s is corrupt", net->path, JN_STATE_ATTACHMENTS_DIR, key);
 	else
 		return 0;
 	if (key[0] != '.')
@@ -317,18 +311,15 @@ int state_read_attachment(struct state_network *net, const char *container_id, c
 			  struct attachment *out, bool *found, struct jn_error *err)
 {
 	char name[JN_ATTACHMENT_KEY_MAX];
-	int rc;
+	struct jn_error failure = { 0 };
 
 	*found = false;
 	attachment_init(out);
 	if (net->dir_fd < 0)
 		return 0;
 	record_name(container_id, ifname, name, sizeof(name));
-	rc = state_read_attachment_key(net, name, out, err);
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return -1;
+	if (state_read_attachment_key(net, name, out, &failure) < 0)
+		return jn_error_absorb(&failure, ENOENT) ? 0 : jn_error_keep_first(err, &failure);
 	*found = true;
 	return 0;
 }
@@ -342,7 +333,8 @@ int state_remove_attachment(struct state_network *net, const char *container_id,
 		return 0;
 	record_name(container_id, ifname, name, sizeof(name));
 	if (unlinkat(net->attachments_fd, name, 0) < 0 && errno != ENOENT)
-		return jn_error_errno(err, JN_ERR_STATE, errno, "removing record %s/attachments/%s", net->path, name);
+		return jn_error_errno(err, JN_ERR_STATE, errno, "removing record %s/%s/%s", net->path,
+				      JN_STATE_ATTACHMENTS_DIR, name);
 	copy_name(name, copy, sizeof(copy));
 	unlinkat(net->attachments_fd, copy, 0);
 	/* What a writer killed between open and rename left. */
@@ -354,23 +346,22 @@ int state_remove_attachment(struct state_network *net, const char *container_id,
 int state_sweep_temporaries(struct state_network *net, struct jn_error *err)
 {
 	cleanup_close int fd = -1;
+	char tmp[sizeof(JN_STATE_NETWORK_FILE) + 8];
 	DIR *dir;
 	struct dirent *entry;
-	size_t len;
 
 	if (net->dir_fd < 0)
 		return 0;
-	unlinkat(net->dir_fd, ".network.json.tmp", 0);
+	if (fileio_temporary_name(JN_STATE_NETWORK_FILE, tmp, sizeof(tmp)) == 0)
+		unlinkat(net->dir_fd, tmp, 0);
 	fd = openat(net->attachments_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dir = fd >= 0 ? fdopendir(fd) : NULL;
 	if (dir == NULL)
-		return jn_error_errno(err, JN_ERR_STATE, errno, "listing %s/attachments", net->path);
+		return jn_error_errno(err, JN_ERR_STATE, errno, "listing %s/%s", net->path, JN_STATE_ATTACHMENTS_DIR);
 	take_fd(fd);
-	while ((entry = readdir(dir)) != NULL) {
-		len = strlen(entry->d_name);
-		if (entry->d_name[0] == '.' && len > 5 && strcmp(entry->d_name + len - 4, ".tmp") == 0)
+	while ((entry = readdir(dir)) != NULL)
+		if (fileio_is_temporary(entry->d_name))
 			unlinkat(dirfd(dir), entry->d_name, 0);
-	}
 	closedir(dir);
 	return 0;
 }
@@ -387,7 +378,7 @@ int state_each_attachment(struct state_network *net, state_key_fn fn, void *ctx,
 	fd = openat(net->attachments_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dir = fd >= 0 ? fdopendir(fd) : NULL;
 	if (dir == NULL)
-		return jn_error_errno(err, JN_ERR_STATE, errno, "listing %s/attachments", net->path);
+		return jn_error_errno(err, JN_ERR_STATE, errno, "listing %s/%s", net->path, JN_STATE_ATTACHMENTS_DIR);
 	take_fd(fd);
 	while (rc == 0 && (entry = readdir(dir)) != NULL) {
 		if (entry->d_name[0] == '.')

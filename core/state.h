@@ -1,8 +1,6 @@
-/* Persistent state of one jobnet network, under <stateDir>/<network>/:
- *
- *   lock                      flock()ed for the whole of ADD, DEL, CHECK, GC
- *   attachments/<cid>:<if>    one JSON record per attachment
- *   ipam/<address>            a symlink whose target is the owner "<cid>:<if>"
+/* Persistent state of one jobnet network, under <stateDir>/<network>/ (the
+ * layout: core/statelayout.h): a lock, one JSON record per attachment with a
+ * copy beside it, and the address reservations.
  *
  * Records are written to a temporary file and renamed, so a reader sees the
  * old record or the new one, never half of one.
@@ -53,7 +51,9 @@ int state_write_attachment(struct state_network *net, const struct attachment *a
  * *found false. A record that does not parse is error 109 naming the file. */
 int state_read_attachment(struct state_network *net, const char *container_id, const char *ifname,
 			  struct attachment *out, bool *found, struct jn_error *err);
-/* Read a record by its file name (the attachment key). */
+/* Read a record by its file name (the attachment key). A missing record
+ * fails with errno ENOENT (jn_error_errnum); one that does not parse is
+ * error 109 naming the file. */
 int state_read_attachment_key(struct state_network *net, const char *key, struct attachment *out, struct jn_error *err);
 /* Remove the temporary files writers killed before their rename left in
  * the network's directories. The caller holds the network's lock, under

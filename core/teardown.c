@@ -68,7 +68,7 @@ static int finish_veth_removal(struct veth_removal *r, struct jn_error *err)
 		pthread_join(r->thread, NULL);
 	r->threaded = false;
 	if (r->rc < 0)
-		*err = r->err;
+		jn_error_keep_first(err, &r->err);
 	return r->rc;
 }
 
@@ -112,8 +112,8 @@ static void note_release(const char *owner, const char *claim, const struct jn_e
 	struct owner_claims *c = data;
 
 	log_info("releasing host port claim %s of %s, which has no readable record", claim, owner);
-	if (jn_error_is_set(failure) && c->rc == 0) {
-		*c->err = *failure;
+	if (jn_error_is_set(failure)) {
+		jn_error_keep_first(c->err, failure);
 		c->rc = -1;
 	}
 }
@@ -261,7 +261,7 @@ int teardown_find(struct state_network *net, const char *network, const char *co
 	}
 	attachment_free(out);
 	/* A missing record: an attachment never made, or already removed. */
-	if (rc == -ENOENT)
+	if (jn_error_absorb(&unreadable, ENOENT))
 		return reconstruct(net, network, container_id, ifname, out, err);
 	log_warn("%s; using its copy", unreadable.msg);
 	jn_error_clear(&unreadable);
@@ -272,7 +272,7 @@ int teardown_find(struct state_network *net, const char *network, const char *co
 	}
 	attachment_free(out);
 	log_warn("the copy of %s does not read either (%s); removing what its name and reservations tell", key,
-		 rc == -ENOENT ? "missing" : unreadable.msg);
+		 jn_error_errnum(&unreadable) == ENOENT ? "missing" : unreadable.msg);
 	*source = TEARDOWN_UNREADABLE;
 	return reconstruct(net, network, container_id, ifname, out, err);
 }

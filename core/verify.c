@@ -29,10 +29,8 @@ static int note(struct drifts *d, int rc, struct jn_error *found, struct jn_erro
 {
 	if (rc == 0)
 		return 0;
-	if (found->code != JN_ERR_CHECK_FAILED) {
-		*err = *found;
-		return -1;
-	}
+	if (found->code != JN_ERR_CHECK_FAILED)
+		return jn_error_keep_first(err, found);
 	drifts_add(d, "%s", found->msg);
 	return 0;
 }
@@ -89,14 +87,16 @@ static int check_node_side(const struct attachment *a, const struct netrecord *r
 
 static int check_job_side(const struct attachment *a, const char *netns_path, unsigned mtu, struct jn_error *err)
 {
+	struct jn_error unusable = { 0 };
 	struct sandbox sb;
-	int rc = sandbox_open(netns_path, &sb, err);
+	int rc;
 
-	if (rc == -ENOENT)
-		return jn_error_set(err, JN_ERR_CHECK_FAILED, "network namespace \"%s\" is gone", netns_path);
-	if (rc < 0) {
-		err->code = JN_ERR_CHECK_FAILED;
-		return -1;
+	if (sandbox_open(netns_path, &sb, &unusable) < 0) {
+		if (jn_error_absorb(&unusable, ENOENT))
+			return jn_error_set(err, JN_ERR_CHECK_FAILED, "network namespace \"%s\" is gone", netns_path);
+		/* A namespace that cannot be entered is a drift too. */
+		jn_error_recode(&unusable, JN_ERR_CHECK_FAILED);
+		return jn_error_keep_first(err, &unusable);
 	}
 	rc = sandbox_check(&sb, a, mtu, err);
 	sandbox_close(&sb);

@@ -31,15 +31,16 @@ struct gc_run {
 static bool namespace_is_gone(const char *path)
 {
 	struct jn_error err = { 0 };
-	int fd = -1, rc;
+	int fd = -1;
 
 	if (path[0] == '\0')
 		return true;
-	rc = netns_open(path, &fd, &err);
-	if (fd >= 0)
+	if (netns_open(path, &fd, &err) == 0) {
 		close(fd);
-	/* Gone, or something that is no longer a network namespace. */
-	return rc == -ENOENT || (rc < 0 && err.code == JN_ERR_NETNS);
+		return false;
+	}
+	/* Gone (ENOENT), or something that is no longer a network namespace. */
+	return err.code == JN_ERR_NETNS;
 }
 
 struct network_visit {

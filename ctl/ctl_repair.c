@@ -51,7 +51,7 @@ static int repair_links(struct network_visit *v, const struct attachment *a, con
 	struct sandbox sb;
 	int found, ifindex, rc = sandbox_open(a->netns, &sb, &err);
 
-	if (rc == -ENOENT) {
+	if (rc < 0 && jn_error_errnum(&err) == ENOENT) {
 		printf("left for gc: %s: its namespace %s is gone\n", where, a->netns);
 		v->run->left++;
 		return 0;
@@ -109,7 +109,9 @@ static int repair_record(struct state_network *net, const char *key, void *data)
 	char where[JN_ID_MAX + JN_ATTACHMENT_KEY_MAX + 2];
 
 	snprintf(where, sizeof(where), "%s/%s", v->name, key);
-	if (state_read_attachment_key(net, key, &a, &err) == -1) {
+	if (state_read_attachment_key(net, key, &a, &err) < 0) {
+		if (jn_error_errnum(&err) == ENOENT)
+			return 0; /* removed since the directory was listed */
 		jn_error_clear(&err);
 		if (state_restore_attachment(net, key, &err) < 0 || state_read_attachment_key(net, key, &a, &err) < 0) {
 			ctl_tally(&v->run->tally, true, "%s: the record is damaged and %s", where, err.msg);

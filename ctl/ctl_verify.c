@@ -70,7 +70,7 @@ static int verify_record(struct state_network *net, const char *key, void *data)
 	snprintf(where, sizeof(where), "%s/%s", v->name, key);
 	v->run->attachments++;
 	if (state_read_attachment_key(net, key, &a, &err) < 0) {
-		drift(v->run, where, "%s", err.code ? err.msg : "the record vanished");
+		drift(v->run, where, "%s", jn_error_errnum(&err) == ENOENT ? "the record vanished" : err.msg);
 		return 0;
 	}
 	if (!state_copy_agrees(net, key, &a))

@@ -1,5 +1,7 @@
 #include "ctl/ctlstate.h"
 
+#include <errno.h>
+
 #include "core/state.h"
 #include "ctl/ctl.h"
 
@@ -17,7 +19,7 @@ static int visit_record(struct state_network *net, const char *key, void *data)
 	int rc;
 
 	if (state_read_attachment_key(net, key, &a, &err) < 0) {
-		ctl_error("%s", err.code ? err.msg : "a record vanished while listing");
+		ctl_error("%s", jn_error_errnum(&err) == ENOENT ? "a record vanished while listing" : err.msg);
 		walk->problems++;
 		return 0;
 	}

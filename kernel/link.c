@@ -181,8 +181,8 @@ static int disable_dad(const char *name, struct jn_error *err)
 	struct jn_error absent = { 0 };
 
 	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_dad", name);
-	if (sysctl_ensure(key, "0", &absent) < 0 && strstr(absent.details, "No such file") == NULL)
-		return jn_error_set(err, absent.code, "%s", absent.msg);
+	if (sysctl_ensure(key, "0", &absent) < 0 && !jn_error_absorb(&absent, ENOENT))
+		return jn_error_keep_first(err, &absent);
 	return 0;
 }
 

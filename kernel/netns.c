@@ -28,7 +28,8 @@ int netns_open(const char *path, int *out, struct jn_error *err)
 
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return -ENOENT;
+			return jn_error_errno(err, JN_ERR_NETNS, errno, "network namespace \"%s\" does not exist",
+					      path);
 		return jn_error_errno(err, JN_ERR_NETNS, errno, "cannot open network namespace \"%s\"", path);
 	}
 	/* /proc/<pid>/ns/net is reached through procfs but lands on nsfs. */

@@ -10,6 +10,9 @@
 
 #include "base/cleanup.h"
 
+/* The index's two directories (groups.h). */
+#define MEMBERS_DIR "members"
+#define ROUTERS_DIR "routers"
 #define KEY_MAX (2 * JN_ID_MAX + JN_IFNAME_MAX + 3)
 #define TARGET_MAX (2 * JN_ADDR_STRLEN + JN_ID_MAX + 3)
 
@@ -31,7 +34,7 @@ int groups_open(const char *policy_dir, bool create, int *fd, struct jn_error *e
 			return 0;
 		return jn_error_errno(err, JN_ERR_STATE, errno, "opening %s", policy_dir);
 	}
-	if (create && (mkdir_at(*fd, "members", err) < 0 || mkdir_at(*fd, "routers", err) < 0)) {
+	if (create && (mkdir_at(*fd, MEMBERS_DIR, err) < 0 || mkdir_at(*fd, ROUTERS_DIR, err) < 0)) {
 		close(*fd);
 		*fd = -1;
 		return -1;
@@ -85,10 +88,10 @@ int groups_add(int fd, const struct netpolicy_job *job, struct jn_error *err)
 
 	job_key(job, key);
 	job_target(job, target);
-	if (job->group[0] != '\0' && put_entry(fd, "members", job->group, key, target, err) < 0)
+	if (job->group[0] != '\0' && put_entry(fd, MEMBERS_DIR, job->group, key, target, err) < 0)
 		return -1;
 	for (size_t i = 0; job->router && i < job->route_count; i++)
-		if (put_entry(fd, "routers", job->routes[i], key, target, err) < 0)
+		if (put_entry(fd, ROUTERS_DIR, job->routes[i], key, target, err) < 0)
 			return -1;
 	return 0;
 }
@@ -102,9 +105,9 @@ int groups_remove(int fd, const struct netpolicy_job *job, struct jn_error *err)
 		return 0;
 	job_key(job, key);
 	if (job->group[0] != '\0')
-		drop_entry(fd, "members", job->group, key);
+		drop_entry(fd, MEMBERS_DIR, job->group, key);
 	for (size_t i = 0; job->router && i < job->route_count; i++)
-		drop_entry(fd, "routers", job->routes[i], key);
+		drop_entry(fd, ROUTERS_DIR, job->routes[i], key);
 	return 0;
 }
 
@@ -169,12 +172,12 @@ static int each_entry(int fd, const char *kind, const char *group, group_entry_f
 
 int groups_each_member(int fd, const char *group, group_entry_fn fn, void *ctx, struct jn_error *err)
 {
-	return each_entry(fd, "members", group, fn, ctx, err);
+	return each_entry(fd, MEMBERS_DIR, group, fn, ctx, err);
 }
 
 int groups_each_router(int fd, const char *group, group_entry_fn fn, void *ctx, struct jn_error *err)
 {
-	return each_entry(fd, "routers", group, fn, ctx, err);
+	return each_entry(fd, ROUTERS_DIR, group, fn, ctx, err);
 }
 
 static int clear_kind(int fd, const char *kind, struct jn_error *err)
@@ -209,7 +212,7 @@ static int clear_kind(int fd, const char *kind, struct jn_error *err)
 
 int groups_clear(int fd, struct jn_error *err)
 {
-	if (clear_kind(fd, "members", err) < 0 || clear_kind(fd, "routers", err) < 0)
+	if (clear_kind(fd, MEMBERS_DIR, err) < 0 || clear_kind(fd, ROUTERS_DIR, err) < 0)
 		return -1;
 	return 0;
 }

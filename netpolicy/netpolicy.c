@@ -363,7 +363,7 @@ int netpolicy_probe(struct jn_error *err)
 	if (strbuf_failed(&batch))
 		return jn_error_set(err, JN_ERR_NOT_AVAILABLE, "out of memory");
 	if (nftrun_dry_run(strbuf_text(&batch), err) < 0) {
-		err->code = JN_ERR_NOT_AVAILABLE;
+		jn_error_recode(err, JN_ERR_NOT_AVAILABLE);
 		return jn_error_wrap(err, "the kernel does not take jobnet's nftables ruleset");
 	}
 	return 0;

@@ -180,6 +180,15 @@ int nftrun_json(const char *text, char **output, struct jn_error *err)
 	return run_reporting(text, true, output, err);
 }
 
+/* Whether nft failed because what it was told to delete is not there.
+ * libnftables reports a command's failure only as text, with no errno: the
+ * kernel's ENOENT comes back as strerror's words, and they are the only
+ * signal (nftables 1.0.6 has no "destroy", which would not fail). */
+static bool says_absent(const char *nft_error)
+{
+	return strstr(nft_error, "No such file or directory") != NULL;
+}
+
 int nftrun_allow_absent(const char *text, bool *absent, struct jn_error *err)
 {
 	cleanup_free char *error_text = NULL;
@@ -188,7 +197,7 @@ int nftrun_allow_absent(const char *text, bool *absent, struct jn_error *err)
 	*absent = false;
 	if (rc <= 0)
 		return rc;
-	if (strstr(error_text, "No such file or directory") != NULL) {
+	if (says_absent(error_text)) {
 		*absent = true;
 		return 0;
 	}

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fileio.h"
 #include "netpolicy/nftrun.h"
+#include "netpolicy/templates.h"
 
 #define RULESET_FILE "ruleset.txt"
 #define RULESET_MAX (256 * 1024)
@@ -68,8 +70,7 @@ static int snapshot(struct strbuf *out, struct jn_error *err)
 int ruleset_save(const char *policy_dir, struct jn_error *err)
 {
 	cleanup_strbuf struct strbuf text = STRBUF_INIT;
-	char path[PATH_MAX], tmp[PATH_MAX];
-	cleanup_close int fd = -1;
+	cleanup_close int dir_fd = -1;
 
 	strbuf_append(&text, SNAPSHOT_HEAD);
 	if (snapshot(&text, err) < 0)
@@ -77,12 +78,10 @@ int ruleset_save(const char *policy_dir, struct jn_error *err)
 	strbuf_append(&text, SNAPSHOT_TAIL);
 	if (strbuf_failed(&text))
 		return jn_error_set(err, JN_ERR_NFTABLES, "out of memory");
-	snprintf(path, sizeof(path), "%s/%s", policy_dir, RULESET_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", policy_dir, RULESET_FILE);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write(fd, strbuf_text(&text), text.len) != (ssize_t)text.len || rename(tmp, path) < 0)
-		return jn_error_errno(err, JN_ERR_STATE, errno, "saving %s", path);
-	return 0;
+	dir_fd = open(policy_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return jn_error_errno(err, JN_ERR_STATE, errno, "saving the ruleset in %s", policy_dir);
+	return fileio_write_atomic(dir_fd, policy_dir, RULESET_FILE, strbuf_text(&text), text.len, err);
 }
 
 /* Whether text, one chain per line, has line as a whole line. */
