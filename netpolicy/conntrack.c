@@ -7,6 +7,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -135,90 +136,96 @@ static int on_entry(const struct nlmsghdr *nlh, void *data)
 	return remember(d, ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family, orig, zone);
 }
 
-static struct nlmsghdr *start(char *buf, uint16_t type, uint16_t flags, int family)
+/* Requests are small: the largest holds one tuple as the kernel sent it. */
+#define REQUEST_MAX 512
+
+static void start(struct nfsock_msg *m, char *buf, uint16_t type, uint16_t flags, int family)
 {
-	return nfsock_header(buf, (NFNL_SUBSYS_CTNETLINK << 8) | type, flags, (uint8_t)family, nfsock_seq(), 0);
+	nfsock_msg_start(m, buf, REQUEST_MAX, (NFNL_SUBSYS_CTNETLINK << 8) | type, flags, (uint8_t)family, nfsock_seq(),
+			 0);
 }
 
-static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+static int dump(const struct nfsock_msg *m, struct dump *d, struct jn_error *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned port = mnl_socket_get_portid(nl), seq = nlh->nlmsg_seq;
-	int rc;
-
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		rc = mnl_cb_run(buf, (size_t)n, seq, port, cb, data);
-	} while (rc == MNL_CB_OK);
-	return rc < 0 ? -errno : 0;
+	return nfsock_request(m, on_entry, d, JN_ERR_KERNEL, "listing conntrack entries", err);
 }
 
 /* A dump narrowed by the kernel: the source of one tuple direction. */
-static int dump_by_source(struct mnl_socket *nl, struct dump *d, const struct jn_addr *addr, uint16_t tuple_attr,
-			  uint16_t filter_attr)
+static int dump_by_source(struct dump *d, const struct jn_addr *addr, uint16_t tuple_attr, uint16_t filter_attr,
+			  struct jn_error *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, addr->family);
-	struct nlattr *tuple = mnl_attr_nest_start(nlh, tuple_attr), *ip, *filter;
+	char buf[REQUEST_MAX];
+	struct nfsock_msg m;
+	struct nlattr *tuple, *ip, *filter;
 
-	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	mnl_attr_put(nlh, addr->family == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, (size_t)addr_size(addr->family),
-		     addr->bytes);
-	mnl_attr_nest_end(nlh, ip);
-	mnl_attr_nest_end(nlh, tuple);
-	filter = mnl_attr_nest_start(nlh, CTA_FILTER);
-	mnl_attr_put_u32(nlh, filter_attr, FILTER_IP_SRC); /* NLA_U32: host order */
-	mnl_attr_nest_end(nlh, filter);
-	return talk(nl, nlh, on_entry, d);
+	start(&m, buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, addr->family);
+	tuple = nfsock_nest_start(&m, tuple_attr);
+	ip = nfsock_nest_start(&m, CTA_TUPLE_IP);
+	nfsock_put(&m, addr->family == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, (size_t)addr_size(addr->family),
+		   addr->bytes);
+	nfsock_nest_end(&m, ip);
+	nfsock_nest_end(&m, tuple);
+	filter = nfsock_nest_start(&m, CTA_FILTER);
+	nfsock_put_u32(&m, filter_attr, FILTER_IP_SRC); /* NLA_U32: host order */
+	nfsock_nest_end(&m, filter);
+	return dump(&m, d, err);
 }
 
 /* A dump narrowed to one protocol and original destination port. */
-static int dump_by_port(struct mnl_socket *nl, struct dump *d, int family, uint8_t proto, uint16_t port)
+static int dump_by_port(struct dump *d, int family, uint8_t proto, uint16_t port, struct jn_error *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, family);
-	struct nlattr *tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG), *p, *filter;
+	char buf[REQUEST_MAX];
+	struct nfsock_msg m;
+	struct nlattr *tuple, *p, *filter;
 
-	p = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, proto);
-	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(port));
-	mnl_attr_nest_end(nlh, p);
-	mnl_attr_nest_end(nlh, tuple);
-	filter = mnl_attr_nest_start(nlh, CTA_FILTER);
-	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, FILTER_PROTO_NUM | FILTER_PROTO_DST_PORT);
-	mnl_attr_nest_end(nlh, filter);
-	return talk(nl, nlh, on_entry, d);
+	start(&m, buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, family);
+	tuple = nfsock_nest_start(&m, CTA_TUPLE_ORIG);
+	p = nfsock_nest_start(&m, CTA_TUPLE_PROTO);
+	nfsock_put_u8(&m, CTA_PROTO_NUM, proto);
+	nfsock_put_u16(&m, CTA_PROTO_DST_PORT, htons(port));
+	nfsock_nest_end(&m, p);
+	nfsock_nest_end(&m, tuple);
+	filter = nfsock_nest_start(&m, CTA_FILTER);
+	nfsock_put_u32(&m, CTA_FILTER_ORIG_FLAGS, FILTER_PROTO_NUM | FILTER_PROTO_DST_PORT);
+	nfsock_nest_end(&m, filter);
+	return dump(&m, d, err);
 }
 
 /* Every entry of every family: one walk of the hash, unfiltered. */
-static int dump_everything(struct mnl_socket *nl, struct dump *d)
+static int dump_everything(struct dump *d, struct jn_error *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC);
+	char buf[REQUEST_MAX];
+	struct nfsock_msg m;
 
-	return talk(nl, nlh, on_entry, d);
+	start(&m, buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC);
+	return dump(&m, d, err);
 }
 
-static int delete_all(struct mnl_socket *nl, const struct dump *d, size_t *deleted)
+/* 1 when the entry went, 0 when it was gone already (it expired, or
+ * matched twice: that is the goal), -1 on error. */
+static int delete_one(const struct doomed *item, struct jn_error *err)
+{
+	const struct nlattr *orig = (const struct nlattr *)item->tuple;
+	struct jn_error failure = { 0 };
+	char buf[REQUEST_MAX];
+	struct nfsock_msg m;
+
+	start(&m, buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, item->family);
+	nfsock_put(&m, CTA_TUPLE_ORIG, mnl_attr_get_payload_len(orig), mnl_attr_get_payload(orig));
+	if (item->has_zone)
+		nfsock_put_u16(&m, CTA_ZONE, htons(item->zone));
+	if (nfsock_request(&m, NULL, NULL, JN_ERR_KERNEL, "deleting a conntrack entry", &failure) == 0)
+		return 1;
+	return jn_error_absorb(&failure, ENOENT) ? 0 : jn_error_keep_first(err, &failure);
+}
+
+static int delete_all(const struct dump *d, size_t *deleted, struct jn_error *err)
 {
 	for (size_t i = 0; i < d->count; i++) {
-		char buf[MNL_SOCKET_BUFFER_SIZE];
-		struct nlmsghdr *nlh = start(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, d->list[i].family);
-		const struct nlattr *orig = (const struct nlattr *)d->list[i].tuple;
-		int rc;
-		mnl_attr_put(nlh, CTA_TUPLE_ORIG, mnl_attr_get_payload_len(orig), mnl_attr_get_payload(orig));
-		if (d->list[i].has_zone)
-			mnl_attr_put_u16(nlh, CTA_ZONE, htons(d->list[i].zone));
-		rc = talk(nl, nlh, NULL, NULL);
-		/* Gone already (it expired, or matched twice): that is the goal. */
-		if (rc < 0 && rc != -ENOENT)
-			return rc;
-		if (rc == 0)
-			(*deleted)++;
+		int rc = delete_one(&d->list[i], err);
+		if (rc < 0)
+			return -1;
+		*deleted += (size_t)rc;
 	}
 	return 0;
 }
@@ -280,52 +287,53 @@ static bool names_addr(const struct ct_tuple *orig, const struct ct_tuple *reply
 	return false;
 }
 
-static int forget_filtered(struct mnl_socket *nl, const struct jn_addr *addrs, size_t count, size_t *deleted,
-			   struct jn_error *err)
+/* The failure of one forget, with its context, into err (where an earlier
+ * step's error, if any, stays first). */
+static int forget_failed(struct jn_error *failure, const char *what, struct jn_error *err)
+{
+	jn_error_wrap(failure, "deleting the conntrack entries of %s", what);
+	return jn_error_keep_first(err, failure);
+}
+
+static int forget_filtered(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err)
 {
 	char text[JN_ADDR_STRLEN];
-	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < count; i++) {
+	for (size_t i = 0; i < count; i++) {
 		struct addr_list one = { .addrs = &addrs[i], .count = 1 };
 		struct dump d = { .match = names_addr, .ctx = &one };
-		rc = dump_by_source(nl, &d, &addrs[i], CTA_TUPLE_ORIG, CTA_FILTER_ORIG_FLAGS);
+		struct jn_error failure = { 0 };
+		int rc = dump_by_source(&d, &addrs[i], CTA_TUPLE_ORIG, CTA_FILTER_ORIG_FLAGS, &failure);
 		if (rc == 0)
-			rc = dump_by_source(nl, &d, &addrs[i], CTA_TUPLE_REPLY, CTA_FILTER_REPLY_FLAGS);
+			rc = dump_by_source(&d, &addrs[i], CTA_TUPLE_REPLY, CTA_FILTER_REPLY_FLAGS, &failure);
 		if (rc == 0)
-			rc = delete_all(nl, &d, deleted);
+			rc = delete_all(&d, deleted, &failure);
 		free(d.list);
 		if (rc < 0)
-			return jn_error_errno(err, JN_ERR_KERNEL, -rc, "deleting the conntrack entries of %s",
-					      addr_format(&addrs[i], text));
+			return forget_failed(&failure, addr_format(&addrs[i], text), err);
 	}
 	return 0;
 }
 
 int conntrack_forget(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err)
 {
-	struct mnl_socket *nl;
 	struct addr_list all = { .addrs = addrs, .count = count };
 	struct dump d = { .match = names_addr, .ctx = &all };
 	enum ct_search search = choose_search(2 * count);
+	struct jn_error failure = { 0 };
+	char text[JN_ADDR_STRLEN];
 	int rc;
 
 	*deleted = 0;
 	if (count == 0 || search == CT_SEARCH_NONE)
 		return 0;
-	nl = nfsock_get(err);
-	if (nl == NULL)
-		return -1;
 	if (search == CT_SEARCH_FILTERED)
-		return forget_filtered(nl, addrs, count, deleted, err);
-	rc = dump_everything(nl, &d);
+		return forget_filtered(addrs, count, deleted, err);
+	rc = dump_everything(&d, &failure);
 	if (rc == 0)
-		rc = delete_all(nl, &d, deleted);
+		rc = delete_all(&d, deleted, &failure);
 	free(d.list);
-	if (rc < 0)
-		return jn_error_errno(err, JN_ERR_KERNEL, -rc, "deleting the conntrack entries of %s",
-				      addr_format(&addrs[0], (char[JN_ADDR_STRLEN]){ 0 }));
-	return 0;
+	return rc < 0 ? forget_failed(&failure, addr_format(&addrs[0], text), err) : 0;
 }
 
 struct port_match {
@@ -374,9 +382,10 @@ static void node_addresses(struct port_match *m)
 int conntrack_forget_port(uint8_t proto, uint16_t port, const struct jn_addr *dst, size_t *deleted,
 			  struct jn_error *err)
 {
-	struct mnl_socket *nl;
 	cleanup_free struct port_match *m = NULL;
 	static const int families[] = { AF_INET, AF_INET6 };
+	struct jn_error failure = { 0 };
+	char text[16];
 	int rc = 0;
 
 	*deleted = 0;
@@ -388,19 +397,15 @@ int conntrack_forget_port(uint8_t proto, uint16_t port, const struct jn_addr *ds
 	*m = (struct port_match){ .proto = proto, .port = port, .dst = dst };
 	if (dst == NULL)
 		node_addresses(m);
-	nl = nfsock_get(err);
-	if (nl == NULL)
-		return -1;
 	for (size_t i = 0; rc == 0 && i < 2; i++) {
 		struct dump d = { .match = names_port, .ctx = m };
 		if (dst != NULL && dst->family != families[i])
 			continue;
-		rc = dump_by_port(nl, &d, families[i], proto, port);
+		rc = dump_by_port(&d, families[i], proto, port, &failure);
 		if (rc == 0)
-			rc = delete_all(nl, &d, deleted);
+			rc = delete_all(&d, deleted, &failure);
 		free(d.list);
 	}
-	if (rc < 0)
-		return jn_error_errno(err, JN_ERR_KERNEL, -rc, "deleting the conntrack entries of port %u", port);
-	return 0;
+	snprintf(text, sizeof(text), "port %u", port);
+	return rc < 0 ? forget_failed(&failure, text, err) : 0;
 }

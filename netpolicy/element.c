@@ -4,10 +4,11 @@
 
 #include "base/names.h"
 #include "base/service.h"
+#include "netpolicy/templates.h"
 
 const char *element_table_name(enum element_table table)
 {
-	return table == ELEMENT_BRIDGE ? "bridge jobnet" : "inet jobnet";
+	return table == ELEMENT_BRIDGE ? NETPOLICY_TABLE_BRIDGE : NETPOLICY_TABLE_INET;
 }
 
 static void value_text(struct strbuf *sb, const struct element_value *v)

@@ -63,7 +63,7 @@ int netpolicy_tables_are_current(bool *current, struct jn_error *err)
 
 	*current = true;
 	for (size_t i = 0; i < 2; i++) {
-		if (nfquery_table(families[i], "jobnet", &exists, comment, sizeof(comment), err) < 0)
+		if (nfquery_table(families[i], NETPOLICY_TABLE, &exists, comment, sizeof(comment), err) < 0)
 			return -1;
 		*current = *current && exists && strcmp(comment, NETPOLICY_RULESET_ID) == 0;
 	}
@@ -74,8 +74,8 @@ int netpolicy_tables_are_current(bool *current, struct jn_error *err)
  * whatever was there is replaced, in the same transaction. */
 static void load_templates(struct strbuf *batch)
 {
-	strbuf_printf(batch, "add table %s\ndelete table %s\nadd table %s\ndelete table %s\n", RENDER_INET, RENDER_INET,
-		      RENDER_BRIDGE, RENDER_BRIDGE);
+	strbuf_printf(batch, "add table %s\ndelete table %s\nadd table %s\ndelete table %s\n", NETPOLICY_TABLE_INET,
+		      NETPOLICY_TABLE_INET, NETPOLICY_TABLE_BRIDGE, NETPOLICY_TABLE_BRIDGE);
 	strbuf_append(batch, netpolicy_template_inet);
 	strbuf_append(batch, "\n");
 	strbuf_append(batch, netpolicy_template_bridge);

@@ -4,6 +4,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,42 +47,22 @@ static int on_table(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), on_table_attr, data);
 }
 
-static int request(struct mnl_socket *nl, uint8_t family, const char *name, struct table_reply *reply)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned seq = nfsock_seq(), port = mnl_socket_get_portid(nl);
-	struct nlmsghdr *nlh =
-		nfsock_header(buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, NLM_F_ACK, family, seq, 0);
-	ssize_t n;
-	int rc;
-
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, name);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		rc = mnl_cb_run(buf, (size_t)n, seq, port, on_table, reply);
-	} while (rc == MNL_CB_OK);
-	return rc < 0 ? -errno : 0;
-}
-
 int nfquery_table(uint8_t family, const char *name, bool *exists, char *comment, size_t size, struct jn_error *err)
 {
-	struct mnl_socket *nl = nfsock_get(err);
 	struct table_reply reply = { .comment = comment, .size = size };
-	int rc;
+	struct jn_error failure = { 0 };
+	char buf[256], what[96];
+	struct nfsock_msg m;
 
 	*exists = false;
 	comment[0] = '\0';
-	if (nl == NULL)
-		return -1;
-	rc = request(nl, family, name, &reply);
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return jn_error_errno(err, JN_ERR_NFTABLES, -rc, "asking nf_tables for table %s", name);
+	snprintf(what, sizeof(what), "asking nf_tables for table %.64s", name);
+	nfsock_msg_start(&m, buf, sizeof(buf), (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, NLM_F_ACK, family,
+			 nfsock_seq(), 0);
+	nfsock_put_strz(&m, NFTA_TABLE_NAME, name);
+	if (nfsock_request(&m, on_table, &reply, JN_ERR_NFTABLES, what, &failure) < 0)
+		/* No such table: it is not there. */
+		return jn_error_absorb(&failure, ENOENT) ? 0 : jn_error_keep_first(err, &failure);
 	*exists = true;
 	return 0;
 }

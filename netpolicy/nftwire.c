@@ -13,8 +13,8 @@
 
 #include "base/cleanup.h"
 #include "netpolicy/nfsock.h"
+#include "netpolicy/templates.h"
 
-#define TABLE "jobnet"
 #define VALUE_MAX 64 /* the longest key: ifname . ipv6 . port is 36 bytes */
 #define USERDATA_COMMENT 0 /* libnftnl's NFTNL_UDATA_SET_ELEM_COMMENT */
 #define MESSAGE_MAX 1024
@@ -93,16 +93,24 @@ static size_t put_value(unsigned char *out, const struct element_value *v, bool 
 	return 0;
 }
 
-static void put_data(struct nlmsghdr *nlh, uint16_t type, const struct element_value *values, size_t count, bool end)
+/* The widest field put_value writes. */
+#define FIELD_MAX 16
+
+static void put_data(struct nfsock_msg *m, uint16_t type, const struct element_value *values, size_t count, bool end)
 {
 	unsigned char bytes[VALUE_MAX];
 	size_t len = 0;
-	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	struct nlattr *nest = nfsock_nest_start(m, type);
 
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count; i++) {
+		if (len + FIELD_MAX > sizeof(bytes)) {
+			m->overflow = true;
+			return;
+		}
 		len += put_value(bytes + len, &values[i], end);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, bytes);
-	mnl_attr_nest_end(nlh, nest);
+	}
+	nfsock_put(m, NFTA_DATA_VALUE, len, bytes);
+	nfsock_nest_end(m, nest);
 }
 
 static bool is_range(const struct element *e)
@@ -121,45 +129,58 @@ static bool encodable(const struct element *e)
 		(!is_range(e) || e->key_count > 1) && (e->comment == NULL || strlen(e->comment) < 250);
 }
 
-/* One NEWSETELEM, DELSETELEM or GETSETELEM message for one element. */
-static struct nlmsghdr *build(unsigned char *buf, uint8_t msg, uint16_t flags, unsigned seq, const struct element *e,
-			      bool with_data, bool with_comment)
+/* The comment as libnftnl's user data: {type, length, text with its NUL}. */
+static void put_comment(struct nfsock_msg *m, const char *comment)
+{
+	unsigned char udata[256];
+	size_t len = strlen(comment) + 1;
+
+	if (len + 2 > sizeof(udata) || len > UINT8_MAX) {
+		m->overflow = true;
+		return;
+	}
+	udata[0] = USERDATA_COMMENT;
+	udata[1] = (unsigned char)len;
+	memcpy(udata + 2, comment, len);
+	nfsock_put(m, NFTA_SET_ELEM_USERDATA, len + 2, udata);
+}
+
+/* One NEWSETELEM, DELSETELEM or GETSETELEM message for one element, in
+ * buf[MESSAGE_MAX]; m->overflow when it did not fit. */
+static void build(struct nfsock_msg *m, unsigned char *buf, uint8_t msg, uint16_t flags, unsigned seq,
+		  const struct element *e, bool with_data, bool with_comment)
 {
 	uint8_t family = e->table == ELEMENT_BRIDGE ? NFPROTO_BRIDGE : NFPROTO_INET;
-	struct nlmsghdr *nlh = nfsock_header(buf, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, family, seq, 0);
 	struct nlattr *list, *elem;
 
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, TABLE);
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, e->set);
-	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-	elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-	put_data(nlh, NFTA_SET_ELEM_KEY, e->key, e->key_count, false);
+	nfsock_msg_start(m, buf, MESSAGE_MAX, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, family, seq, 0);
+	nfsock_put_strz(m, NFTA_SET_ELEM_LIST_TABLE, NETPOLICY_TABLE);
+	nfsock_put_strz(m, NFTA_SET_ELEM_LIST_SET, e->set);
+	list = nfsock_nest_start(m, NFTA_SET_ELEM_LIST_ELEMENTS);
+	elem = nfsock_nest_start(m, NFTA_LIST_ELEM);
+	put_data(m, NFTA_SET_ELEM_KEY, e->key, e->key_count, false);
 	if (is_range(e))
-		put_data(nlh, NFTA_SET_ELEM_KEY_END, e->key, e->key_count, true);
+		put_data(m, NFTA_SET_ELEM_KEY_END, e->key, e->key_count, true);
 	if (with_data && e->data_count > 0)
-		put_data(nlh, NFTA_SET_ELEM_DATA, e->data, e->data_count, false);
-	if (with_comment && e->comment != NULL) {
-		unsigned char udata[256];
-		size_t len = strlen(e->comment) + 1;
-		udata[0] = USERDATA_COMMENT;
-		udata[1] = (unsigned char)len;
-		memcpy(udata + 2, e->comment, len);
-		mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, len + 2, udata);
-	}
-	mnl_attr_nest_end(nlh, elem);
-	mnl_attr_nest_end(nlh, list);
-	return nlh;
+		put_data(m, NFTA_SET_ELEM_DATA, e->data, e->data_count, false);
+	if (with_comment && e->comment != NULL)
+		put_comment(m, e->comment);
+	nfsock_nest_end(m, elem);
+	nfsock_nest_end(m, list);
 }
 
 static void queue(struct nftwire *w, const char *verb, uint8_t msg, uint16_t flags, const struct element *e,
 		  bool with_data, bool with_comment)
 {
 	unsigned char message[MESSAGE_MAX];
-	struct nlmsghdr *nlh = build(message, msg, flags, w->next_seq, e, with_data, with_comment);
 	cleanup_strbuf struct strbuf line = STRBUF_INIT;
 	size_t at = w->text.len;
+	struct nfsock_msg m;
+	struct nlmsghdr *nlh;
 
-	if (!reserve((void **)&w->buf, &w->cap, w->len + nlh->nlmsg_len, 1) ||
+	build(&m, message, msg, flags, w->next_seq, e, with_data, with_comment);
+	nlh = m.nlh;
+	if (m.overflow || !reserve((void **)&w->buf, &w->cap, w->len + nlh->nlmsg_len, 1) ||
 	    !reserve((void **)&w->text_at, &w->text_cap, nftwire_messages(w) + 1, sizeof(size_t))) {
 		w->failed = true;
 		return;
@@ -184,124 +205,76 @@ void nftwire_element(struct nftwire *w, enum render_op op, const struct element 
 		queue(w, "delete", NFT_MSG_DELSETELEM, 0, e, false, false);
 }
 
-/* "could not add <table> <set> { <key> }" for the message with this index. */
-static int refused(const struct nftwire *w, size_t index, int error, struct jn_error *err)
+/* The first refusal of a batch: "could not add <table> <set> { <key> }"
+ * for one of its messages, else the batch's header was refused. */
+static void refused(void *data, unsigned seq, int errnum, struct jn_error *err)
 {
-	const char *text = strbuf_text(&w->text) + w->text_at[index];
+	const struct nftwire *w = data;
+	const char *text;
 
-	return jn_error_errno(err, JN_ERR_NFTABLES, error, "nftables could not %.*s", (int)strcspn(text, "\n"), text);
-}
-
-/* A batch longer than the socket's send buffer would be refused whole. */
-static int fit_send_buffer(struct mnl_socket *nl, size_t len, struct jn_error *err)
-{
-	int size = (int)(len * 2);
-
-	if (len > 65536 && setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
-		return jn_error_errno(err, JN_ERR_NFTABLES, errno, "sizing a netlink socket for %zu bytes", len);
-	return 0;
-}
-
-/* Every reply: the kernel answers errors always, and the last message (the
- * one asking for an acknowledgement) in any case. */
-static int read_replies(struct mnl_socket *nl, struct nftwire *w, unsigned last_seq, struct jn_error *err)
-{
-	unsigned char buf[MNL_SOCKET_BUFFER_SIZE];
-	int first_error = 0;
-	size_t failed_index = 0;
-
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		int remaining;
-		if (n < 0)
-			return jn_error_errno(err, JN_ERR_NFTABLES, errno, "reading nftables' answer");
-		remaining = (int)n;
-		for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, remaining);
-		     nlh = mnl_nlmsg_next(nlh, &remaining)) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-			if (nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			if (e->error != 0 && first_error == 0 && nlh->nlmsg_seq > w->first_seq &&
-			    nlh->nlmsg_seq < w->next_seq) {
-				first_error = -e->error;
-				failed_index = nlh->nlmsg_seq - w->first_seq - 1;
-			} else if (e->error != 0 && first_error == 0) {
-				first_error = -e->error;
-				failed_index = nftwire_messages(w);
-			}
-			if (nlh->nlmsg_seq == last_seq)
-				goto done;
-		}
+	if (seq <= w->first_seq || seq >= w->next_seq) {
+		jn_error_errno(err, JN_ERR_NFTABLES, errnum, "nftables refused a transaction of %zu changes",
+			       nftwire_messages(w));
+		return;
 	}
-done:
-	if (first_error == 0)
-		return 0;
-	if (failed_index < nftwire_messages(w))
-		return refused(w, failed_index, first_error, err);
-	return jn_error_errno(err, JN_ERR_NFTABLES, first_error, "nftables refused a transaction of %zu changes",
-			      nftwire_messages(w));
+	text = strbuf_text(&w->text) + w->text_at[seq - w->first_seq - 1];
+	jn_error_errno(err, JN_ERR_NFTABLES, errnum, "nftables could not %.*s", (int)strcspn(text, "\n"), text);
 }
 
 int nftwire_commit(struct nftwire *w, struct jn_error *err)
 {
-	struct mnl_socket *nl;
-	unsigned char begin[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg))];
-	unsigned char end[sizeof(begin)];
-	unsigned last_seq = w->next_seq - 1;
+	unsigned char begin[NFSOCK_HEADER_LEN], end[NFSOCK_HEADER_LEN];
+	struct nfsock_msg head, tail;
 	struct nlmsghdr *last = NULL;
 	struct iovec iov[3];
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	struct msghdr msg = { .msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov, .msg_iovlen = 3 };
+	struct nfsock_request req = { .iov = iov,
+				      .iov_count = 3,
+				      .first_seq = w->first_seq,
+				      .last_seq = w->next_seq - 1,
+				      .data = w,
+				      .on_refusal = refused,
+				      .code = JN_ERR_NFTABLES,
+				      .what = "sending an nftables transaction" };
 
 	if (w->failed || strbuf_failed(&w->text))
-		return jn_error_set(err, JN_ERR_NFTABLES, "out of memory building an nftables transaction");
+		return jn_error_set(err, JN_ERR_NFTABLES,
+				    "cannot build an nftables transaction (out of memory, or an element too long)");
 	if (nftwire_messages(w) == 0)
 		return 0;
 	/* Find the last message and ask for its acknowledgement. */
 	for (size_t at = 0; at < w->len; at += ((struct nlmsghdr *)(w->buf + at))->nlmsg_len)
 		last = (struct nlmsghdr *)(w->buf + at);
 	last->nlmsg_flags |= NLM_F_ACK;
-	nfsock_header(begin, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, w->first_seq, NFNL_SUBSYS_NFTABLES);
-	nfsock_header(end, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, w->next_seq, NFNL_SUBSYS_NFTABLES);
+	nfsock_msg_start(&head, begin, sizeof(begin), NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, w->first_seq,
+			 NFNL_SUBSYS_NFTABLES);
+	nfsock_msg_start(&tail, end, sizeof(end), NFNL_MSG_BATCH_END, 0, AF_UNSPEC, w->next_seq, NFNL_SUBSYS_NFTABLES);
 	iov[0] = (struct iovec){ begin, sizeof(begin) };
 	iov[1] = (struct iovec){ w->buf, w->len };
 	iov[2] = (struct iovec){ end, sizeof(end) };
-	nl = nfsock_get(err);
-	if (nl == NULL || fit_send_buffer(nl, w->len + sizeof(begin) * 2, err) < 0)
-		return -1;
-	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) < 0)
-		return jn_error_errno(err, JN_ERR_NFTABLES, errno, "sending an nftables transaction of %zu changes",
-				      nftwire_messages(w));
-	return read_replies(nl, w, last_seq, err);
+	return nfsock_exchange(&req, err);
+}
+
+static int on_element(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	*(bool *)data = true;
+	return MNL_CB_OK;
 }
 
 int nftwire_element_exists(const struct element *e, bool *exists, struct jn_error *err)
 {
-	struct mnl_socket *nl;
-	unsigned char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned seq = nfsock_seq();
-	struct nlmsghdr *nlh;
-	ssize_t n;
+	unsigned char buf[MESSAGE_MAX];
+	struct jn_error failure = { 0 };
+	struct nfsock_msg m;
+	char what[96];
 
 	*exists = false;
 	if (!encodable(e))
 		return jn_error_set(err, JN_ERR_NFTABLES, "cannot look up an element of %s directly", e->set);
-	nlh = build(buf, NFT_MSG_GETSETELEM, 0, seq, e, false, false);
-	nl = nfsock_get(err);
-	if (nl == NULL)
-		return -1;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return jn_error_errno(err, JN_ERR_NFTABLES, errno, "asking nftables for an element of %s", e->set);
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < (ssize_t)sizeof(struct nlmsghdr))
-		return jn_error_errno(err, JN_ERR_NFTABLES, n < 0 ? errno : EPROTO, "reading an element of %s", e->set);
-	nlh = (struct nlmsghdr *)buf;
-	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		int error = -((const struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error;
-		if (error == ENOENT)
-			return 0;
-		return jn_error_errno(err, JN_ERR_NFTABLES, error, "looking up an element of %s", e->set);
-	}
-	*exists = true;
-	return 0;
+	snprintf(what, sizeof(what), "looking up an element of %.64s", e->set);
+	build(&m, buf, NFT_MSG_GETSETELEM, NLM_F_ACK, nfsock_seq(), e, false, false);
+	if (nfsock_request(&m, on_element, exists, JN_ERR_NFTABLES, what, &failure) == 0)
+		return 0;
+	/* No such element. */
+	return jn_error_absorb(&failure, ENOENT) ? 0 : jn_error_keep_first(err, &failure);
 }

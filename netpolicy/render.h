@@ -9,9 +9,6 @@
 #include "netpolicy/element.h"
 #include "netpolicy/netpolicy.h"
 
-#define RENDER_INET "inet jobnet"
-#define RENDER_BRIDGE "bridge jobnet"
-
 struct nftwire;
 
 /* Where rendered elements go: text for libnftables (every op), or a

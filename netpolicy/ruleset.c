@@ -52,7 +52,8 @@ static void add_chain_lines(json_t *items, struct strbuf *out)
 
 static int snapshot(struct strbuf *out, struct jn_error *err)
 {
-	static const char *const tables[] = { "list table inet jobnet", "list table bridge jobnet" };
+	static const char *const tables[] = { "list table " NETPOLICY_TABLE_INET,
+					      "list table " NETPOLICY_TABLE_BRIDGE };
 
 	for (size_t t = 0; t < 2; t++) {
 		cleanup_free char *text = NULL;
@@ -107,7 +108,8 @@ static bool snapshot_is_whole(const char *text, size_t len)
 	    strcmp(text + len - tail, SNAPSHOT_TAIL) != 0)
 		return false;
 	for (line = text + head, end = text + len - tail; line < end; line = strchr(line, '\n') + 1) {
-		if (strncmp(line, "inet jobnet ", 12) != 0 && strncmp(line, "bridge jobnet ", 14) != 0)
+		if (strncmp(line, NETPOLICY_TABLE_INET " ", strlen(NETPOLICY_TABLE_INET " ")) != 0 &&
+		    strncmp(line, NETPOLICY_TABLE_BRIDGE " ", strlen(NETPOLICY_TABLE_BRIDGE " ")) != 0)
 			return false;
 		for (const char *c = line; *c != '\n'; c++)
 			if (*c < 0x20 || *c > 0x7e)

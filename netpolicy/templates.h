@@ -5,6 +5,12 @@
 extern const char netpolicy_template_inet[];
 extern const char netpolicy_template_bridge[];
 
+/* The tables the templates make, the only ones jobnet touches: their name
+ * and how nft text names each. A unit test checks the templates agree. */
+#define NETPOLICY_TABLE "jobnet"
+#define NETPOLICY_TABLE_INET "inet " NETPOLICY_TABLE
+#define NETPOLICY_TABLE_BRIDGE "bridge " NETPOLICY_TABLE
+
 /* The comment both tables carry; a live table with another comment was
  * made by another jobnet version and is rebuilt. A unit test checks that
  * the templates say the same. */

@@ -119,6 +119,8 @@ static void test_templates_carry_the_ruleset_id(void **state)
 	(void)state;
 	assert_non_null(strstr(netpolicy_template_inet, "comment \"" NETPOLICY_RULESET_ID "\""));
 	assert_non_null(strstr(netpolicy_template_bridge, "comment \"" NETPOLICY_RULESET_ID "\""));
+	assert_non_null(strstr(netpolicy_template_inet, "\ntable " NETPOLICY_TABLE_INET " {\n"));
+	assert_non_null(strstr(netpolicy_template_bridge, "\ntable " NETPOLICY_TABLE_BRIDGE " {\n"));
 	assert_null(strstr(netpolicy_template_inet, "flush"));
 	assert_null(strstr(netpolicy_template_bridge, "flush"));
 }
