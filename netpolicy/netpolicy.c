@@ -55,18 +55,28 @@ int netpolicy_validate_network(const struct netpolicy_network *net, struct jn_er
 	return 0;
 }
 
-int netpolicy_tables_are_current(bool *current, struct jn_error *err)
+/* Which of the two tables exists in this version, by enum element_table. */
+static int each_table_is_current(bool current[2], struct jn_error *err)
 {
-	static const uint8_t families[] = { NFPROTO_INET, NFPROTO_BRIDGE };
+	static const uint8_t families[] = { [ELEMENT_INET] = NFPROTO_INET, [ELEMENT_BRIDGE] = NFPROTO_BRIDGE };
 	char comment[128];
 	bool exists;
 
-	*current = true;
 	for (size_t i = 0; i < 2; i++) {
 		if (nfquery_table(families[i], NETPOLICY_TABLE, &exists, comment, sizeof(comment), err) < 0)
 			return -1;
-		*current = *current && exists && strcmp(comment, NETPOLICY_RULESET_ID) == 0;
+		current[i] = exists && strcmp(comment, NETPOLICY_RULESET_ID) == 0;
 	}
+	return 0;
+}
+
+int netpolicy_tables_are_current(bool *current, struct jn_error *err)
+{
+	bool each[2];
+
+	if (each_table_is_current(each, err) < 0)
+		return -1;
+	*current = each[ELEMENT_INET] && each[ELEMENT_BRIDGE];
 	return 0;
 }
 
@@ -182,11 +192,16 @@ static int attach_batch(int fd, bool current, const struct netpolicy_network *ne
 	return job == NULL ? 0 : render_job_and_pairs(fd, &sink, job, err);
 }
 
-/* The job's elements and pairs straight to the kernel (nftwire.h). */
-static int change_job_directly(int fd, enum render_op op, const struct netpolicy_job *job, struct jn_error *err)
+/* The job's elements and pairs straight to the kernel (nftwire.h), in
+ * the tables skip does not mark (NULL: both). */
+static int change_job_directly(int fd, enum render_op op, const struct netpolicy_job *job, const bool *skip,
+			       struct jn_error *err)
 {
 	cleanup_nftwire struct nftwire wire;
 	struct render_sink sink = { .op = op, .wire = &wire };
+
+	if (skip != NULL)
+		memcpy(sink.skip, skip, sizeof(sink.skip));
 
 	nftwire_init(&wire);
 	if (render_job_and_pairs(fd, &sink, job, err) < 0 || nftwire_commit(&wire, err) < 0)
@@ -227,7 +242,7 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 	    (job != NULL && network_in_place(current, net, old_net, &in_place, err) < 0))
 		return -1;
 	if (in_place) {
-		if (change_job_directly(fd, RENDER_ADD, job, err) < 0)
+		if (change_job_directly(fd, RENDER_ADD, job, NULL, err) < 0)
 			return -1;
 	} else if (attach_batch(fd, current, net, old_net, job, restore, &batch, err) < 0 || run_batch(&batch, err) < 0)
 		return -1;
@@ -244,13 +259,17 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err)
 {
 	cleanup_close int fd = -1;
-	bool current;
+	bool current[2], skip[2];
 
 	if (netpolicy_validate_job(job, err) < 0 || groups_open(policy_dir, false, &fd, err) < 0 ||
-	    netpolicy_tables_are_current(&current, err) < 0)
+	    each_table_is_current(current, err) < 0)
 		return -1;
-	/* Without jobnet's tables there is no element of the job to remove. */
-	if (current && change_job_directly(fd, RENDER_DELETE, job, err) < 0)
+	/* A table that is gone (or of another version) holds no element of the
+	 * job to remove; the other one still may. */
+	skip[ELEMENT_INET] = !current[ELEMENT_INET];
+	skip[ELEMENT_BRIDGE] = !current[ELEMENT_BRIDGE];
+	if ((current[ELEMENT_INET] || current[ELEMENT_BRIDGE]) &&
+	    change_job_directly(fd, RENDER_DELETE, job, skip, err) < 0)
 		return -1;
 	return groups_remove(fd, job, err);
 }

@@ -11,6 +11,8 @@
 
 static void emit(const struct render_sink *sink, const struct element *e)
 {
+	if (sink->skip[e->table])
+		return;
 	if (sink->wire != NULL)
 		nftwire_element(sink->wire, sink->op, e);
 	else

@@ -12,11 +12,13 @@
 struct nftwire;
 
 /* Where rendered elements go: text for libnftables (every op), or a
- * netlink batch (RENDER_ADD and RENDER_DELETE). */
+ * netlink batch (RENDER_ADD and RENDER_DELETE); the elements of a table
+ * marked in skip go nowhere. */
 struct render_sink {
 	enum render_op op;
 	struct strbuf *text;
 	struct nftwire *wire;
+	bool skip[2]; /* by enum element_table */
 };
 
 void render_network(struct strbuf *sb, enum render_op op, const struct netpolicy_network *net);

@@ -306,6 +306,7 @@ def check_finds_each_deliberate_break(env):
         ("gateway", lambda n, j, r: n.ns.ip("addr", "del", "10.77.0.1/24", "dev", "jobnet0"), "gateway"),
         ("veth", lambda n, j, r: j.ip("link", "del", "eth0"), "missing"),
         ("table", lambda n, j, r: n.nft("delete", "table", "inet", "jobnet"), "nftables"),
+        ("bridge table", lambda n, j, r: n.nft("delete", "table", "bridge", "jobnet"), "nftables"),
     ]
     for i, (what, breaker, word) in enumerate(breaks):
         job = env.netns("job%d" % i)
