@@ -10,7 +10,6 @@ test that touched them fails the run.
 
 import argparse
 import glob
-import hashlib
 import importlib.util
 import os
 import re
@@ -26,12 +25,9 @@ import jn  # noqa: E402
 
 
 def host_fingerprint():
-    """What the tests must never change in the runner's own namespace."""
-    ruleset = subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True).stdout
-    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
-    links = re.sub(r"\s+link/.*", "", links)  # counters and flags that move by themselves
-    links = "\n".join(sorted(re.sub(r"<[^>]*>|state \S+|qlen \d+", "", l).split(":")[1] for l in links.splitlines()))
-    return hashlib.sha256((ruleset + links).encode()).hexdigest(), ruleset
+    """What the tests must never change in the runner's own namespace: its
+    links and its ruleset (its addresses and processes move by themselves)."""
+    return jn.fingerprint(None, parts=("links", "rules", "elements"))
 
 
 def leftover_namespaces():
@@ -81,15 +77,8 @@ def load_modules(pattern):
     return tests
 
 
-def relays():
-    """Live relay processes (a zombie is dead, waiting for init to reap it)."""
-    out = subprocess.run(["ps", "-eo", "pid=,stat=,comm="], capture_output=True, text=True).stdout
-    return {int(l.split()[0]) for l in out.splitlines()
-            if l.split()[2:] == ["jobnet-relay"] and not l.split()[1].startswith("Z")}
-
-
 def run_one(full, fn, plugin, options):
-    before_relays = relays()
+    before_relays = jn.relays()
     env = jn.Env(plugin, options)
     start = time.time()
     error = None
@@ -110,8 +99,8 @@ def run_one(full, fn, plugin, options):
         error = "cleanup failed: %s" % problems
     # A relay killed a moment ago may still be exiting (slowly under ASan):
     # what is alive two seconds later was left behind.
-    jn.wait_for(lambda: not (relays() - before_relays), timeout=2.0, interval=0.05)
-    left = relays() - before_relays
+    jn.wait_for(lambda: not (jn.relays() - before_relays), timeout=2.0)
+    left = jn.relays() - before_relays
     if left and error is None:
         error = "relay processes left behind: %s" % sorted(left)
     took = time.time() - start
@@ -136,7 +125,7 @@ def main():
         print("the tests need root (they make namespaces); 0 passed, 1 failed")
         return 1
     plugin = jn.Plugin(os.path.abspath(options.plugin), os.path.abspath(options.ctl))
-    before, ruleset_before = host_fingerprint()
+    before = host_fingerprint()
     passed = failed = 0
     started = time.time()
     if not options.no_unit:
@@ -150,11 +139,10 @@ def main():
                 passed += 1
             else:
                 failed += 1
-    after, ruleset_after = host_fingerprint()
+    after = host_fingerprint()
     if before != after:
-        print("FAIL the machine's own namespace changed during the run")
-        if ruleset_before != ruleset_after:
-            print("     its ruleset was:\n%s\n     and is:\n%s" % (ruleset_before, ruleset_after))
+        print("FAIL the machine's own namespace changed during the run:\n     %s" %
+              "\n     ".join(jn.differences(before, after)))
         failed += 1
     print("suite took %.0fs" % (time.time() - started))
     print("%d passed, %d failed" % (passed, failed))

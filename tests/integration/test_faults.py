@@ -1,15 +1,13 @@
-"""Fault injection (issue 7): the plugin killed with SIGKILL at random points
+"""Fault injection: the plugin killed with SIGKILL at random points
 of ADD and DEL, then recovered the way a runtime recovers (DEL, then GC);
 state files cut short, filled with garbage or emptied. Nothing may leak and
 nothing may crash. JOBNET_FAULTS=<kills> makes the kill run longer (the
 default, for make test, is 60)."""
 
 import fcntl
-import json
 import os
 import random
 import signal
-import subprocess
 import time
 
 import jn
@@ -56,67 +54,18 @@ def held_locks(node):
     return held
 
 
-def fingerprint(node):
-    """Everything of the node a leak would show in: links, nft rules and
-    elements, state files and symlinks (their targets too; file contents
-    not, the address hints change), processes in the node namespace."""
-    links = sorted(l["ifname"] for l in node.ns.ip_json("link", "show"))
-    nft = []
-    for table in ("inet", "bridge"):
-        proc = node.nft("-j", "list", "table", table, "jobnet", check=False)
-        if proc.returncode != 0:
-            nft.append("no table %s" % table)
-            continue
-        for obj in json.loads(proc.stdout)["nftables"]:
-            if "rule" in obj:
-                nft.append("%s rule %s %s" % (table, obj["rule"]["chain"],
-                                             json.dumps(obj["rule"]["expr"], sort_keys=True)))
-            s = obj.get("set") or obj.get("map")
-            if s is not None:
-                nft += ["%s %s %s" % (table, s["name"], json.dumps(e, sort_keys=True)) for e in s.get("elem", [])]
-    files = []
-    for root, dirs, names in os.walk(node.state_dir):
-        # Directories are kept once made (policy/ports, ipam); what is in
-        # them is what counts.
-        for name in names + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
-            path = os.path.join(root, name)
-            rel = os.path.relpath(path, node.state_dir)
-            files.append(rel + (" -> " + os.readlink(path) if os.path.islink(path) else ""))
-    return {"links": links, "nft": sorted(nft), "files": sorted(files),
-            "processes": sorted(node.ns.processes())}
-
-
 def expect_back_to(before, node, what):
     """The node as it was; a relay whose veth just went may take a moment
     to notice and end."""
-    jn.wait_for(lambda: fingerprint(node) == before, timeout=1.0, interval=0.02)
-    expect_same(before, fingerprint(node), what)
-
-
-def expect_same(before, after, what):
-    for key in before:
-        gone = [x for x in before[key] if x not in after[key]]
-        extra = [x for x in after[key] if x not in before[key]]
-        expect(not gone and not extra, "%s: %s differ; missing %s, left over %s" % (what, key, gone[:5], extra[:5]))
-
-
-def start(node, command, conf, cid, job):
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command, "CNI_CONTAINERID": cid,
-           "CNI_IFNAME": "eth0", "CNI_NETNS": job.path}
-    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
-        if k in os.environ:
-            env[k] = os.environ[k]
-    return subprocess.Popen(["nsenter", "--net=" + node.ns.path] + node.plugin.wrapper + [node.plugin.path],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    jn.wait_for(lambda: node.fingerprint() == before, timeout=1.0, interval=0.02)
+    jn.expect_same(before, node.fingerprint(), what)
 
 
 def run_killed(node, command, conf, cid, job, delay):
     """Run command and SIGKILL it after delay seconds; True when the kill
     landed before the plugin ended on its own."""
-    proc = start(node, command, conf, cid, job)
-    proc.stdin.write(json.dumps(conf).encode())
-    proc.stdin.close()
-    time.sleep(delay)
+    proc = node.plugin.start(node, command, conf, cid=cid, netns=job.path)
+    time.sleep(delay)  # the random point of the kill, not a wait for something
     proc.send_signal(signal.SIGKILL)
     return proc.wait() == -signal.SIGKILL
 
@@ -144,7 +93,7 @@ def sigkill_at_random_points_leaks_nothing(env):
     conf = fault_conf(node)
     other, job = env.netns("bystander"), env.netns("job")
     node.add(other, "bystander", conf=bystander_conf(node)).expect_ok()
-    baseline = fingerprint(node)
+    baseline = node.fingerprint()
     add_time = timed(lambda: node.add(job, "victim", conf=conf).expect_ok())
     del_time = timed(lambda: node.delete("victim", conf=conf).expect_ok())
     expect_back_to(baseline, node, "after a plain ADD and DEL")
@@ -237,7 +186,7 @@ def damaged_state_files_give_a_clear_error_or_recover(env):
     conf, other_conf = fault_conf(node), bystander_conf(node)
     bystander, job, other = env.netns("bystander"), env.netns("v"), env.netns("w")
     node.add(bystander, "bystander", conf=other_conf).expect_ok()
-    baseline = fingerprint(node)
+    baseline = node.fingerprint()
     for what, check_code, reported in DAMAGE_CASES:
         for how in ("cut", "garbage", "empty"):
             case = "%s %s" % (what, how)

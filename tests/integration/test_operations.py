@@ -1,4 +1,4 @@
-"""jobnetctl show, verify, repair, gc and matrix (issue 6), with drift made
+"""jobnetctl show, verify, repair, gc and matrix, with drift made
 on purpose: a deleted veth, a deleted element, a flushed ruleset, a deleted
 table, a stale reservation, a record cut short; the demo; the conf files."""
 
@@ -22,18 +22,8 @@ def verify(node):
 
 
 def jobnet_state(node):
-    """The rules and elements of jobnet's tables, comparable across rebuilds."""
-    rules, elements = [], []
-    for table in ("inet", "bridge"):
-        data = json.loads(node.nft("-j", "list", "table", table, "jobnet").stdout)["nftables"]
-        for obj in data:
-            if "rule" in obj:
-                r = obj["rule"]
-                rules.append((table, r["chain"], json.dumps(r["expr"], sort_keys=True)))
-            if "set" in obj or "map" in obj:
-                s = obj.get("set") or obj.get("map")
-                elements += ["%s %s %s" % (table, s["name"], json.dumps(e, sort_keys=True)) for e in s.get("elem", [])]
-    return rules, sorted(elements)
+    """The node's rules and elements, comparable across rebuilds."""
+    return node.fingerprint(parts=("rules", "elements"))
 
 
 @test
@@ -119,9 +109,9 @@ def add_restores_a_deleted_table(env):
     before = jobnet_state(node)
     node.nft("delete", "table", "inet", "jobnet")
     topo.add_job("late", "neta", {"group": "A"})
-    rules, elements = jobnet_state(node)
-    expect_eq(rules, before[0], "rules after an ADD rebuilt the table")
-    missing = [e for e in before[1] if e not in elements]
+    after = jobnet_state(node)
+    expect_eq(after["rules"], before["rules"], "rules after an ADD rebuilt the table")
+    missing = [e for e in before["elements"] if e not in after["elements"]]
     expect_eq(missing, [], "elements of earlier jobs after an ADD rebuilt the table")
     a1, b1, late = topo.jobs["a1"], topo.jobs["b1"], topo.jobs["late"]
     expect_eq(jn.tcp_probe(late.ns, a1.addr[4], JOB_TCP, 1.0)[0], "reached", "late -> a1 (same group)")
@@ -181,21 +171,22 @@ def every_subcommand_refuses_bad_invocations(env):
 @test
 def the_demo_runs_and_leaves_nothing(env):
     build = os.path.dirname(env.plugin.path)
-    before = sorted(os.listdir(jn.NETNS_DIR)) if os.path.isdir(jn.NETNS_DIR) else []
+    # The demo's namespaces and relays carry a run id of its own, under this run's.
+    run_id = jn._run_id + "d"
+    prefix = jn.PREFIX + run_id
     proc = subprocess.run(["python3", os.path.join(ROOT, "tests", "demo.py")], capture_output=True, text=True,
-                          env=dict(os.environ, BUILD=build), timeout=120)
+                          env=dict(os.environ, BUILD=build, **{jn.RUN_MARKER: run_id}), timeout=120)
     expect(proc.returncode == 0, "the demo failed:\n%s\n%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
     for w in ("decide: bridge forced-bridge", "decide: bridge partial-instance", "decide: host host-when-possible",
               "no interface: it shares the node's network", "job_talk4", "from \\ to", "0 drift(s)",
-              "the namespaces, processes and state are gone"):
+              "the namespaces, processes and state are gone", "a throwaway node namespace " + prefix):
         expect(w in proc.stdout, "the demo does not show %r" % w)
     router_row = [l for l in proc.stdout.splitlines() if l.startswith("router ")][-1]
     expect(router_row.split()[4:6] == ["yes", "yes"], "the demo's router row %r" % router_row)
-    after = sorted(os.listdir(jn.NETNS_DIR)) if os.path.isdir(jn.NETNS_DIR) else []
-    expect_eq(after, before, "namespaces after the demo")
-    live = [l for l in subprocess.run(["ps", "-eo", "stat=,comm="], capture_output=True, text=True).stdout.splitlines()
-            if l.split()[1:] == ["jobnet-relay"] and not l.startswith("Z")]
-    expect_eq(live, [], "relays that outlived the demo")
+    left = [n for n in os.listdir(jn.NETNS_DIR) if n.startswith(prefix)] if os.path.isdir(jn.NETNS_DIR) else []
+    expect_eq(left, [], "namespaces after the demo")
+    jn.wait_for(lambda: not jn.relays(), timeout=2.0)
+    expect_eq(sorted(jn.relays()), [], "relays that outlived the demo")
 
 
 @test

@@ -1,4 +1,4 @@
-"""Port mappings (issue 5): through a mapping from outside, from the node
+"""Port mappings: through a mapping from outside, from the node
 (loopback included, with route_localnet off everywhere), from jobs of the
 same and of another group, hairpin; IPv6; ephemeral ports; conflicts;
 removal; UDP conntrack; CHECK."""
@@ -7,7 +7,6 @@ import json
 import os
 import re
 import socket
-import time
 
 import jn
 from jn import expect, expect_eq, test
@@ -31,6 +30,15 @@ def add_web(topo, maps, name="web", group="A", expect_ok=True):
         topo.env.listener.tcp(ns, addr, WEB_TCP, banner=name.encode() + b"\n")
         topo.env.listener.udp(ns, addr, WEB_UDP)
     return ns, conf, r
+
+
+def ended(pid):
+    """The process is gone, or a zombie waiting for its parent."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def mapped(r, hostIP, proto="tcp"):
@@ -128,8 +136,7 @@ def conflicts_are_refused_and_change_nothing(env):
     add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP}, {"hostPort": 2222, "containerPort": WEB_TCP,
                                                                   "hostIP": "127.0.0.1"},
                    {"hostPort": 9090, "containerPort": WEB_TCP, "hostIP": OUTSIDE_NODE4}])
-    held = socket.socket()  # a process of the node holds 7777
-    with jn.entered(topo.ns.path):
+    with jn.entered(topo.ns.path):  # a process of the node holds 7777
         held = socket.socket()
     held.bind(("0.0.0.0", 7777))
     held.listen(1)
@@ -221,9 +228,9 @@ def a_stale_udp_flow_does_not_bypass_a_new_mapping(env):
     client.bind((OUTSIDE_PEER4, 40001))
     client.settimeout(0.5)
     client.sendto(b"early", (OUTSIDE_NODE4, 5354))  # nothing listens yet: a bare conntrack entry
-    time.sleep(0.2)
-    expect([l for l in topo.ns.run("conntrack", "-L", "-p", "udp", check=False).stdout.splitlines()
-            if "dport=5354" in l], "the early datagram left no conntrack entry: the test would prove nothing")
+    jn.wait_for(lambda: [l for l in topo.ns.run("conntrack", "-L", "-p", "udp", check=False).stdout.splitlines()
+                         if "dport=5354" in l], timeout=2.0,
+                what="a conntrack entry of the early datagram (without one the test would prove nothing)")
     add_web(topo, [{"hostPort": 5354, "containerPort": WEB_UDP, "protocol": "udp"}])
     client.sendto(b"late", (OUTSIDE_NODE4, 5354))
     try:
@@ -242,7 +249,7 @@ def check_verifies_mappings(env):
     topo.node.check(ns, "web", r.json, conf=conf).expect_ok()
     rec = json.loads(topo.node.ctl("list", "--json").stdout)[0]
     os.kill(rec["relay"]["pid"], 15)
-    jn.wait_for(lambda: not os.path.exists("/proc/%d" % rec["relay"]["pid"]), 2)
+    jn.wait_for(lambda: ended(rec["relay"]["pid"]), 2, what="the end of the killed relay")
     topo.node.check(ns, "web", r.json, conf=conf).expect_error(108, "relay")
     ns2, conf2, r2 = add_web(topo, [{"hostPort": 8082, "containerPort": WEB_TCP}], name="web2")
     topo.node.nft("delete", "element", "inet", "jobnet", "portmap_any4", "{ tcp . 8082 }")
@@ -259,9 +266,7 @@ def a_relay_ends_with_its_job_even_without_del(env):
         os.kill(p, 9)
     ns.delete()
     env.listener.close()  # the test's own sockets kept the job's namespace alive
-    gone = jn.wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
-                       open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z", timeout=8)
-    expect(gone, "the relay outlived its job's namespace")
+    jn.wait_for(lambda: ended(pid), timeout=8, what="the end of the relay of a job whose namespace is gone")
     expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 0.5)[0], "refused", "the loopback port after the relay ended")
     out = topo.node.ctl("gc").stdout
     expect("its namespace is gone" in out, "gc does not remove the job: %s" % out)

@@ -9,6 +9,7 @@ traffic goes to addresses inside namespaces the test made.
 import contextlib
 import ctypes
 import fcntl
+import ipaddress
 import itertools
 import json
 import os
@@ -21,13 +22,21 @@ import tempfile
 import threading
 import time
 
+from nodestate import FINGERPRINT_PARTS, canonical, differences, element_key, element_values, fingerprint, ruleset
+
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = "/var/run/netns"
 PREFIX = "jnt"  # every namespace a test makes starts with this
 
+# The plugin's environment carries RUN_MARKER=<run id>, and so do the relays
+# it forks: relays() finds this run's among those of runs beside it. A run
+# started by a test (the demo) inherits the marker and extends the id, so
+# its namespaces and relays count as the test's.
+RUN_MARKER = "JOBNET_TEST_RUN"
+
 _libc = ctypes.CDLL(None, use_errno=True)
 _counter = itertools.count(1)
-_run_id = "%04x" % (os.getpid() & 0xFFFF)
+_run_id = os.environ.get(RUN_MARKER) or "%04x" % (os.getpid() & 0xFFFF)
 
 
 class TestFailure(AssertionError):
@@ -179,37 +188,50 @@ class Result:
 
 
 class Plugin:
-    """How the suite runs the binaries; JOBNET_WRAPPER (e.g. "valgrind -q
-    --error-exitcode=99") puts a wrapper in front of the plugin."""
+    """The one way the suite runs the binaries, each in a node namespace
+    through nsenter; JOBNET_WRAPPER (e.g. "valgrind -q --error-exitcode=99")
+    puts a wrapper in front of them."""
 
     def __init__(self, path, ctl):
         self.path = path
         self.ctl = ctl
         self.wrapper = os.environ.get("JOBNET_WRAPPER", "").split()
 
-    def run(self, node, command, conf, cid=None, ifname=None, netns=None, args=None, env=None, stdin=None):
-        e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command}
+    def environment(self, command, cid=None, ifname=None, netns=None, args=None, env=None):
+        """The CNI_* environment of one run (None leaves a variable out)."""
+        e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command, RUN_MARKER: _run_id}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if k in os.environ:
                 e[k] = os.environ[k]
-        if cid is not None:
-            e["CNI_CONTAINERID"] = cid
-        if ifname is not None:
-            e["CNI_IFNAME"] = ifname
-        if netns is not None:
-            e["CNI_NETNS"] = netns
-        if args is not None:
-            e["CNI_ARGS"] = args
+        for k, v in (("CNI_CONTAINERID", cid), ("CNI_IFNAME", ifname), ("CNI_NETNS", netns), ("CNI_ARGS", args)):
+            if v is not None:
+                e[k] = v
         e.update(env or {})
+        return e
+
+    def command(self, node, binary=None):
+        return ["nsenter", "--net=" + node.ns.path] + self.wrapper + [binary or self.path]
+
+    def run(self, node, command, conf, cid=None, ifname=None, netns=None, args=None, env=None, stdin=None):
         data = conf if isinstance(conf, str) else json.dumps(conf)
-        cmd = ["nsenter", "--net=" + node.ns.path] + self.wrapper + [self.path]
-        proc = subprocess.run(cmd, input=data if stdin is None else None, stdin=stdin, capture_output=True,
-                              text=True, env=e, timeout=60)
+        proc = subprocess.run(self.command(node), input=data if stdin is None else None, stdin=stdin,
+                              capture_output=True, text=True, timeout=60,
+                              env=self.environment(command, cid, ifname, netns, args, env))
         return Result(proc, "%s %s" % (command, cid or ""))
 
+    def start(self, node, command, conf, cid=None, ifname="eth0", netns=None):
+        """Start a run without waiting for it (to kill it): the Popen, its
+        configuration already written to stdin, its output discarded."""
+        proc = subprocess.Popen(self.command(node), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=self.environment(command, cid, ifname, netns))
+        proc.stdin.write(json.dumps(conf).encode())
+        proc.stdin.close()
+        return proc
+
     def jobnetctl(self, node, *args, check=True):
-        cmd = ["nsenter", "--net=" + node.ns.path] + self.wrapper + [self.ctl, "--state-dir", node.state_dir]
-        proc = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120)
+        cmd = self.command(node, self.ctl) + ["--state-dir", node.state_dir]
+        proc = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, **{RUN_MARKER: _run_id}))
         for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
             expect(marker not in proc.stderr, "jobnetctl: sanitizer report:\n%s" % proc.stderr[-4000:])
         if check and proc.returncode != 0:
@@ -263,41 +285,66 @@ class Node:
         for obj in json.loads(proc.stdout)["nftables"]:
             s = obj.get("set") or obj.get("map")
             if s is not None:
-                return [_element_key(e) for e in s.get("elem", [])]
+                return [element_key(e) for e in s.get("elem", [])]
         return []
 
-    def records(self):
-        d = os.path.join(self.state_dir, self.network, "attachments")
+    def records(self, network=None):
+        d = os.path.join(self.state_dir, network or self.network, "attachments")
         return sorted(f for f in os.listdir(d) if not f.startswith(".")) if os.path.isdir(d) else []
 
-    def reservations(self):
-        d = os.path.join(self.state_dir, self.network, "ipam")
+    def reservations(self, network=None):
+        d = os.path.join(self.state_dir, network or self.network, "ipam")
         if not os.path.isdir(d):
             return {}
         return {f: os.readlink(os.path.join(d, f)) for f in os.listdir(d) if os.path.islink(os.path.join(d, f))}
 
-    def expect_clean(self, cid, ifname="eth0"):
-        """Nothing of the attachment is left: record, reservation, veth, element."""
+    def fingerprint(self, contents=False, parts=FINGERPRINT_PARTS):
+        """The node's namespace and state directory (see fingerprint())."""
+        return fingerprint(self.ns, self.state_dir, contents, parts)
+
+    def elements(self, tables=("inet jobnet", "bridge jobnet")):
+        """Every element of every set and map of these tables (None: of all
+        tables) as (table, set, values, text): values are the strings the
+        element's key and data are made of (addresses canonical), text is
+        the element as nft writes it."""
+        found = []
+        for obj in ruleset(self.ns):
+            s = obj.get("set") or obj.get("map")
+            if s is None or (tables is not None and "%s %s" % (s["family"], s["table"]) not in tables):
+                continue
+            for e in s.get("elem", []):
+                found.append(("%s %s" % (s["family"], s["table"]), s["name"], element_values(e), element_key(e)))
+        return found
+
+    def expect_clean(self, cid, ifname="eth0", network=None):
+        """Nothing of the attachment is left: its record and the copy, its
+        address reservations, its port claims and group entries, its host
+        veth, and any element of any set or map of the node's ruleset that
+        names its veth, MAC or addresses (pairs and mappings included)."""
         key = "%s:%s" % (cid, ifname)
-        expect(key not in self.records(), "record %s is still there" % key)
-        expect(key not in self.reservations().values(), "a reservation of %s is still there" % key)
-        for veth in self.env.known_veths.get(key, ()):
+        owner = "%s:%s" % (network or self.network, key)
+        known = self.env.known.get(key)
+        expect(known is not None, "expect_clean(%r) without env.remember(): nothing to look for" % key)
+        attachments = os.path.join(self.state_dir, network or self.network, "attachments")
+        files = os.listdir(attachments) if os.path.isdir(attachments) else []
+        left = [f for f in files if f == key or f.startswith("." + key + ".")]
+        expect(not left, "record files of %s are still there: %s" % (key, left))
+        expect(key not in self.reservations(network).values(), "a reservation of %s is still there" % key)
+        for root, dirs, names in os.walk(os.path.join(self.state_dir, "policy")):
+            for name in names + dirs:
+                path = os.path.join(root, name)
+                target = os.readlink(path) if os.path.islink(path) else None
+                expect(name != owner and target != owner, "%s of %s is still there" % (path, owner))
+        for veth in known["veths"]:
             expect(not self.ns.link_exists(veth), "host veth %s of %s is still there" % (veth, key))
-        for s in ("job_addrs4", "job_addrs6", "job_ports"):
-            for e in self.nft_set(s) or []:
-                expect(e not in self.env.known_addrs.get(key, ()), "element %s of %s still in %s" % (e, key, s))
+        for table, name, values, text in self.elements(tables=None):
+            hit = values & known["values"]
+            expect(not hit, "element { %s } of %s is still in %s %s" % (text, key, table, name))
 
 
-def _element_key(e):
-    if isinstance(e, dict) and "elem" in e:
-        e = e["elem"]["val"]
-    if isinstance(e, dict) and "concat" in e:
-        return " . ".join(_element_key(x) for x in e["concat"])
-    if isinstance(e, dict) and "prefix" in e:
-        return "%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"])
-    if isinstance(e, dict) and "range" in e:
-        return "%s-%s" % tuple(e["range"])
-    return str(e)
+def expect_same(before, after, what):
+    diff = differences(before, after)
+    expect(not diff, "%s changed:\n%s" % (what, "\n".join(diff)))
 
 
 IP_PKTINFO = 8
@@ -515,8 +562,7 @@ class Env:
         self.plugin = plugin
         self.options = options
         self.cleanups = []
-        self.known_veths = {}
-        self.known_addrs = {}
+        self.known = {}  # "cid:ifname" -> what remember() noted
         self._listener = None
 
     def defer(self, fn, *args):
@@ -543,12 +589,15 @@ class Env:
         return self._listener
 
     def remember(self, cid, result, ifname="eth0"):
-        """Note the veth and addresses ADD returned, for expect_clean."""
+        """Note the veth, MAC and addresses ADD returned, for expect_clean."""
         key = "%s:%s" % (cid, ifname)
         ifaces = result.json.get("interfaces", []) if result.json else []
-        self.known_veths[key] = [i["name"] for i in ifaces if i["name"].startswith("jn") and "sandbox" not in i]
-        self.known_addrs[key] = [ip["address"].split("/")[0] for ip in result.json.get("ips", [])] + \
-            self.known_veths[key]
+        veths = [i["name"] for i in ifaces if i["name"].startswith("jn") and "sandbox" not in i]
+        macs = [i["mac"].lower() for i in ifaces if "sandbox" in i and i.get("mac")]
+        addrs = [canonical(ip["address"].split("/")[0]) for ip in (result.json or {}).get("ips", [])]
+        # port_nd_target holds an IPv6 address as a number.
+        numbers = ["0x%032x" % int(ipaddress.ip_address(a)) for a in addrs if ":" in a]
+        self.known[key] = {"veths": veths, "values": set(veths + macs + addrs + numbers)}
 
     def close(self):
         errors = []
@@ -583,13 +632,41 @@ def in_parallel(fn, count):
     return results
 
 
-def wait_for(predicate, timeout=5.0, interval=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
+def wait_for(predicate, timeout=5.0, what=None, interval=0.05):
+    """Poll predicate until it is true or timeout seconds have passed; its
+    last value. With what, a timeout fails the test naming what did not
+    happen: how a test waits for something to happen, never with a fixed
+    sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            break
         time.sleep(interval)
-    return predicate()
+    if not value and what is not None:
+        raise TestFailure("%s: not within %.1f s" % (what, timeout))
+    return value
+
+
+def relays():
+    """Live relay processes this run's plugin forked (see RUN_MARKER)."""
+    marker = ("%s=%s" % (RUN_MARKER, _run_id)).encode()
+    found = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                name, state = f.read().rsplit(")", 1)
+            if not name.endswith("(jobnet-relay") or state.split()[0] == "Z":
+                continue
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                environ = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(v.startswith(marker) for v in environ):
+            found.add(int(pid))
+    return found
 
 
 TESTS = []

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
@@ -132,7 +131,8 @@ def scenario(env, tmp):
 
     node_sh = node.ns
     in_web = podman.base + ["exec", "web"]
-    time.sleep(0.5)
+    # httpd starts in the background of podman run.
+    jn.wait_for(lambda: fetch(node_sh, web, 80), timeout=10)
     check("the node reaches web directly", fetch(node_sh, web, 80), True)
     check("the node reaches web through the address its mapping names", fetch(node_sh, "10.93.0.1", 18081), True)
     check("the node reaches web through an every-address mapping", fetch(node_sh, "10.93.0.1", 18082), True)
