@@ -110,7 +110,7 @@ def main():
         banner("jobnetctl verify")
         print(node.ctl("verify").stdout, end="")
         banner("DEL everything")
-        for name, (ns, network) in jobs.items():
+        for name, (_, network) in jobs.items():
             node.delete(name, conf=confs[network]).expect_ok()
         print(node.ctl("list").stdout, end="")
     finally:

@@ -308,7 +308,7 @@ def check_finds_each_deliberate_break(env):
         ("table", lambda n, j, r: n.nft("delete", "table", "inet", "jobnet"), "nftables"),
         ("bridge table", lambda n, j, r: n.nft("delete", "table", "bridge", "jobnet"), "nftables"),
     ]
-    for i, (what, breaker, word) in enumerate(breaks):
+    for i, (_, breaker, word) in enumerate(breaks):
         job = env.netns("job%d" % i)
         cid = "c%d" % i
         r = node.add(job, cid, conf=conf).expect_ok()

@@ -59,7 +59,7 @@ def mapping_cases(env, br_netfilter):
             {"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"},
             {"hostPort": 2223, "containerPort": WEB_TCP, "hostIP": "::1"},
             {"hostPort": 2224, "containerPort": WEB_UDP, "protocol": "udp", "hostIP": "127.0.0.1"}]
-    ns, conf, r = add_web(topo, maps)
+    ns, _, r = add_web(topo, maps)
     expect_eq([m["hostPort"] for m in r.json["portMappings"]], [8081, 5353, 9090, 2222, 2223, 2224],
               "host ports in the result")
     outside, node = topo.outside, topo.ns
@@ -117,7 +117,7 @@ def hostport_zero_picks_an_ephemeral_port(env):
     lo, hi = map(int, topo.ns.run("sysctl", "-n", "net.ipv4.ip_local_port_range").stdout.split())
     maps = [{"hostPort": 0, "containerPort": WEB_TCP}, {"hostPort": 0, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"},
             {"hostPort": 0, "containerPort": WEB_UDP, "protocol": "udp"}]
-    ns, conf, r = add_web(topo, maps)
+    _, _, r = add_web(topo, maps)
     ports = [m["hostPort"] for m in r.json["portMappings"]]
     expect(all(lo <= p <= hi for p in ports), "ports %s outside %d-%d" % (ports, lo, hi))
     expect_eq(jn.tcp_probe(topo.outside, OUTSIDE_NODE4, ports[0], 1.0)[0], "reached", "the chosen TCP port")
@@ -126,7 +126,7 @@ def hostport_zero_picks_an_ephemeral_port(env):
     rec = json.loads(topo.node.ctl("list", "--json").stdout)[0]
     expect_eq([m["hostPort"] for m in rec["portMappings"]], ports, "ports in the record")
     # A second job gets other ports.
-    ns2, conf2, r2 = add_web(topo, maps, name="web2")
+    _, _, r2 = add_web(topo, maps, name="web2")
     expect(not set(ports) & set(m["hostPort"] for m in r2.json["portMappings"]), "two jobs got the same port")
 
 
@@ -192,9 +192,9 @@ def bad_mappings_are_refused(env):
 @test
 def delete_removes_mappings_without_runtime_config(env):
     topo = Topology(env, jobs=[])
-    ns, conf, r = add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP},
-                                 {"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"},
-                                 {"hostPort": 5353, "containerPort": WEB_UDP, "protocol": "udp"}])
+    _, conf, _ = add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP},
+                                {"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"},
+                                {"hostPort": 5353, "containerPort": WEB_UDP, "protocol": "udp"}])
     expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 1.0)[0], "reached", "loopback before DEL")
     # A UDP flow through the mapping leaves a conntrack entry.
     client = jn.socket_in(topo.outside, OUTSIDE_PEER4, socket.SOCK_DGRAM)
@@ -259,7 +259,7 @@ def check_verifies_mappings(env):
 @test
 def a_relay_ends_with_its_job_even_without_del(env):
     topo = Topology(env, jobs=[])
-    ns, conf, r = add_web(topo, [{"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"}])
+    ns, _, _ = add_web(topo, [{"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"}])
     pid = json.loads(topo.node.ctl("list", "--json").stdout)[0]["relay"]["pid"]
     expect(os.path.exists("/proc/%d" % pid), "the relay is not running")
     for p in ns.processes():  # the listener's sockets are the runner's; only they hold the namespace
@@ -292,7 +292,7 @@ def members_of_a_group_talk_untracked_and_mapped_flows_are_masqueraded(env):
     back to the node, tracked); a router's one-way access and traffic to the
     outside stay tracked and keep their source."""
     topo = Topology(env, jobs=GROUPS)
-    ns, conf, r = add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP, "protocol": "tcp"}])
+    _, _, r = add_web(topo, [{"hostPort": 8081, "containerPort": WEB_TCP, "protocol": "tcp"}])
     web = {4: None, 6: None}
     for ip in r.json["ips"]:
         addr = ip["address"].split("/")[0]

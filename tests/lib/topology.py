@@ -149,7 +149,7 @@ class Matrix:
         self.cases.append((label, want_reached, ns, proto, addr, port))
 
     def _run_one(self, case):
-        label, want, ns, proto, addr, port = case
+        _, _, ns, proto, addr, port = case
         if proto == "icmp":
             return jn.icmp_probe(ns, addr, 1.0)
         return probe_fn(proto)(ns, addr, port, 1.0)
