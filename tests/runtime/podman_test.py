@@ -1,58 +1,41 @@
 #!/usr/bin/env python3
-"""make test-runtime: two containers through podman's CNI backend on a
-jobnet network, inside a throwaway node namespace.
+"""make test-runtime: containers through podman 4.3's CNI backend on jobnet
+networks, inside a throwaway node namespace.
 
 Podman (with runc) runs in the node namespace through nsenter, with its
 storage, configuration and CNI directory in temporary directories; the
-image is a busybox rootfs imported from a tarball. Checked: the two
-containers cannot reach each other (no group), the node reaches them, a port
-mapping on a node address and one on every address reach the container (and
-the container itself, hairpin), DEL leaves nothing. Podman reserves mapped
-host ports by binding them itself after ADD, so jobnet's loopback mappings
-(whose relay binds 127.0.0.1) are not used with podman. Ends with
-"N passed, N failed".
+image is a busybox rootfs imported from a tarball. Two networks: one whose
+jobs have no group, one whose jobs all share a group (args.cni.jobnet in the
+conflist). Podman binds every host port of `-p` itself after ADD (its port
+reservation), so a mapping on 127.0.0.1 must work with the port held by
+podman.
+
+Checked: containers without a group do not reach each other, directly or
+through a mapping, and members of a group do; the node reaches a container
+directly, through a mapping on a node address, one on every address and
+one on 127.0.0.1; a container reaches itself through its mapping
+(hairpin); `podman rm` leaves nothing (records, reservations, veths,
+elements, port claims, relays) and the loopback port is free again. Ends
+with "N passed, N failed".
 """
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tarfile
-import tempfile
+import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import jn  # noqa: E402
+import rtlib  # noqa: E402
+from rtlib import jn  # noqa: E402
 
 PACKAGES = ["podman", "runc", "busybox-static"]
-
-
-def ensure_packages():
-    missing = [p for p in PACKAGES if subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True,
-                                                     text=True).stdout.find("ok installed") < 0]
-    if missing:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, check=True,
-                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-
-
-def make_rootfs_tar(tmp):
-    rootfs = os.path.join(tmp, "rootfs")
-    os.makedirs(os.path.join(rootfs, "bin"))
-    for d in ("etc", "proc", "sys", "dev", "tmp", "www"):
-        os.makedirs(os.path.join(rootfs, d), exist_ok=True)
-    shutil.copy("/bin/busybox", os.path.join(rootfs, "bin", "busybox"))
-    for applet in ("sh", "httpd", "nc", "sleep", "ip", "cat", "echo", "ifconfig"):
-        os.symlink("busybox", os.path.join(rootfs, "bin", applet))
-    with open(os.path.join(rootfs, "www", "index.html"), "w") as f:
-        f.write("hello from jobnet\n")
-    path = os.path.join(tmp, "busybox.tar")
-    with tarfile.open(path, "w") as tar:
-        tar.add(rootfs, arcname=".")
-    return path
+NETWORK, GROUPED = "jobnet-rt", "jobnet-rtg"
+GATEWAY = "10.93.0.1"
+ADDR_PORT, ANY_PORT, LOOPBACK_PORT = 18081, 18082, 18083
+LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+HTTPD = ["localhost/jobnet-busybox", "httpd", "-f", "-p", "80", "-h", "/www"]
 
 
 class Podman:
@@ -73,104 +56,107 @@ class Podman:
             raise jn.TestFailure("podman %s: %s %s" % (" ".join(args), proc.stdout, proc.stderr))
         return proc
 
+    def start(self, name, network, *ports):
+        """podman run -d; None when it started, else podman's error."""
+        args = ["run", "-d", "--network", network, "--name", name] + LIMITS
+        for p in ports:
+            args += ["-p", p]
+        proc = self.run(*(args + HTTPD), check=False)
+        return None if proc.returncode == 0 else (proc.stderr.strip() or proc.stdout.strip())
 
-def container_ip(podman, name):
-    data = json.loads(podman.run("inspect", name).stdout)[0]
-    nets = data["NetworkSettings"]["Networks"]
-    return list(nets.values())[0]["IPAddress"]
+    def ip(self, name):
+        data = json.loads(self.run("inspect", name).stdout)[0]
+        return list(data["NetworkSettings"]["Networks"].values())[0]["IPAddress"]
+
+    def fetch(self, name, host, port):
+        """GET / from inside a container, with busybox nc."""
+        cmd = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 %s %d" % (host, port)
+        proc = subprocess.run(self.base + ["exec", name, "sh", "-c", cmd], capture_output=True, text=True,
+                              timeout=30, env=self.env)
+        return rtlib.BODY in proc.stdout
+
+    def fetch_retry(self, name, host, port):
+        for _ in range(3):
+            if self.fetch(name, host, port):
+                return True
+            time.sleep(0.5)
+        return False
 
 
-def scenario(env, tmp):
-    node = env.node(name="jobnet-rt")
+def networks(node, cni_dir):
+    base = dict(capabilities={"portMappings": True, "ips": True})
+    rtlib.write_conflist(cni_dir, NETWORK, rtlib.plugin_conf(node, subnet="10.93.0.0/24", **base))
+    rtlib.write_conflist(cni_dir, GROUPED, rtlib.plugin_conf(
+        node, bridge="jobnet1", subnet="10.93.1.0/24", args={"cni": {"jobnet": {"group": "podgrp"}}}, **base))
+
+
+def isolation(podman, results, ips):
+    results.check("web reaches itself (the exec path works)", podman.fetch_retry("web", ips["web"], 80), True)
+    results.check("other does not reach web", podman.fetch("other", ips["web"], 80), False)
+    results.check("other does not reach web through web's every-address mapping",
+                  podman.fetch("other", GATEWAY, ANY_PORT), False)
+    results.check("g1 reaches g2, a member of its group", podman.fetch_retry("g1", ips["g2"], 80), True)
+    results.check("g2 reaches g1", podman.fetch_retry("g2", ips["g1"], 80), True)
+    results.check("g1 does not reach web, which is in no group", podman.fetch("g1", ips["web"], 80), False)
+
+
+def mappings(podman, node, results, ips):
+    ns = node.ns.path
+    results.check("the node reaches web directly", rtlib.http_get_retry(ns, ips["web"], 80), True)
+    results.check("the node reaches web through the address its mapping names",
+                  rtlib.http_get_retry(ns, GATEWAY, ADDR_PORT), True)
+    results.check("the node reaches web through an every-address mapping",
+                  rtlib.http_get_retry(ns, GATEWAY, ANY_PORT), True)
+    results.check("web reaches itself through its mapping (hairpin)", podman.fetch_retry("web", GATEWAY, ADDR_PORT),
+                  True)
+    results.check("web reaches itself through its every-address mapping (hairpin)",
+                  podman.fetch_retry("web", GATEWAY, ANY_PORT), True)
+
+
+def loopback(podman, node, results):
+    err = podman.start("lo", NETWORK, "127.0.0.1:%d:80" % LOOPBACK_PORT)
+    results.check("podman run -p 127.0.0.1:%d:80 starts (podman binds the port itself)" % LOOPBACK_PORT, err, None)
+    if err is not None:
+        podman.run("rm", "-f", "lo", check=False)
+        return
+    recs = {r["containerID"]: r for r in json.loads(node.ctl("list", "--json").stdout)}
+    rec = recs.get(json.loads(podman.run("inspect", "lo").stdout)[0]["Id"], {})
+    results.check("the loopback container's record holds its mapping",
+                  [(m.get("hostIP"), m.get("hostPort")) for m in rec.get("portMappings", [])],
+                  [("127.0.0.1", LOOPBACK_PORT)])
+    results.check("the node reaches it on 127.0.0.1:%d" % LOOPBACK_PORT,
+                  rtlib.http_get_retry(node.ns.path, "127.0.0.1", LOOPBACK_PORT), True)
+    podman.run("rm", "-f", "lo", check=False)
+    results.check("127.0.0.1:%d is free once the container is removed" % LOOPBACK_PORT,
+                  jn.wait_for(lambda: rtlib.port_free(node.ns.path, "127.0.0.1", LOOPBACK_PORT), timeout=5), True)
+
+
+def scenario(env, tmp, results):
+    node = env.node(name=NETWORK)
     cni_dir = os.path.join(tmp, "net.d")
-    os.makedirs(cni_dir)
-    conf = node.conf(name="jobnet-rt", subnet="10.93.0.0/24",
-                     capabilities={"portMappings": True, "ips": True})
-    plugin = {k: v for k, v in conf.items() if k not in ("cniVersion", "name")}
-    with open(os.path.join(cni_dir, "10-jobnet-rt.conflist"), "w") as f:
-        json.dump({"cniVersion": "1.0.0", "name": "jobnet-rt", "plugins": [plugin]}, f)
+    networks(node, cni_dir)
     podman = Podman(node, tmp, cni_dir, os.path.dirname(env.plugin.path))
-    podman.run("import", make_rootfs_tar(tmp), "localhost/jobnet-busybox")
+    podman.run("import", rtlib.make_rootfs_tar(tmp), "localhost/jobnet-busybox")
     # Registered before the first container starts, so a failing start
     # leaves nothing running.
     env.defer(lambda: podman.run("rm", "-f", "-a", check=False))
-    limits = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-    run = ["run", "-d", "--network", "jobnet-rt"] + limits
-    podman.run(*(run + ["--name", "web", "-p", "10.93.0.1:18081:80", "-p", "18082:80", "localhost/jobnet-busybox",
-                        "httpd", "-f", "-p", "80", "-h", "/www"]))
-    podman.run(*(run + ["--name", "other", "localhost/jobnet-busybox", "httpd", "-f", "-p", "80", "-h", "/www"]))
-    web, other = container_ip(podman, "web"), container_ip(podman, "other")
-    results = []
-
-    def fetch(via, host, port):
-        """GET / from the node (via a namespace) or from a container (via exec args)."""
-        if isinstance(via, jn.Netns):
-            s = jn.socket_in(via, host, socket.SOCK_STREAM)
-            try:
-                s.settimeout(2)
-                s.connect((host, port))
-                s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-                data = b""
-                while True:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-                return b"hello from jobnet" in data
-            except OSError:
-                return False
-            finally:
-                s.close()
-        cmd = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 %s %d" % (host, port)
-        proc = subprocess.run(via + ["sh", "-c", cmd], capture_output=True, text=True, timeout=30)
-        return "hello from jobnet" in proc.stdout
-
-    def check(label, got, want):
-        results.append((label, got == want))
-        print("%-4s %s" % ("ok" if got == want else "FAIL", label), flush=True)
-
-    node_sh = node.ns
-    in_web = podman.base + ["exec", "web"]
-    # httpd starts in the background of podman run.
-    jn.wait_for(lambda: fetch(node_sh, web, 80), timeout=10)
-    check("the node reaches web directly", fetch(node_sh, web, 80), True)
-    check("the node reaches web through the address its mapping names", fetch(node_sh, "10.93.0.1", 18081), True)
-    check("the node reaches web through an every-address mapping", fetch(node_sh, "10.93.0.1", 18082), True)
-    check("other is not reached from web", fetch(in_web, other, 80), False)
-    check("web reaches itself (the exec path works)", fetch(in_web, web, 80), True)
-    check("web reaches itself through its mapping (hairpin)", fetch(in_web, "10.93.0.1", 18081), True)
+    starts = [("web", NETWORK, "%s:%d:80" % (GATEWAY, ADDR_PORT), "%d:80" % ANY_PORT), ("other", NETWORK),
+              ("g1", GROUPED), ("g2", GROUPED)]
+    for name, network, *ports in starts:
+        err = podman.start(name, network, *ports)
+        if err is not None:
+            raise jn.TestFailure("podman run %s: %s" % (name, err))
+    ips = {name: podman.ip(name) for name, *_ in starts}
+    time.sleep(0.5)
+    mappings(podman, node, results, ips)
+    isolation(podman, results, ips)
     rec = json.loads(node.ctl("list", "--json").stdout)
-    check("jobnetctl lists both containers", len(rec), 2)
+    results.check("jobnetctl lists the four containers", len(rec), 4)
+    loopback(podman, node, results)
     podman.run("rm", "-f", "-a")
-    check("no attachment left after podman rm", node.records(), [])
-    check("no veth left", [l["ifname"] for l in node.ns.ip_json("link", "show") if l["ifname"].startswith("jn")], [])
-    return results
-
-
-def main():
-    if os.geteuid() != 0:
-        print("0 passed, 1 failed (needs root)")
-        return 1
-    ensure_packages()
-    root = os.path.dirname(os.path.dirname(HERE))
-    build = os.environ.get("BUILD", os.path.join(root, "build"))
-    env = jn.Env(jn.Plugin(os.path.join(build, "jobnet"), os.path.join(build, "jobnetctl")), None)
-    tmp = tempfile.mkdtemp(prefix="jobnet-runtime-")
-    env.defer(shutil.rmtree, tmp, True)
-    try:
-        results = scenario(env, tmp)
-    except Exception as e:  # the scenario itself broke: one failure, with the reason
-        print("FAIL %s" % e)
-        results = [("scenario", False)]
-    finally:
-        problems = env.close()
-    passed = sum(1 for _, ok in results if ok)
-    failed = len(results) - passed + (1 if problems else 0)
-    if problems:
-        print("FAIL cleanup: %s" % problems)
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    results.check("podman rm leaves nothing of jobnet in the node", rtlib.leftovers(node), {})
+    results.check("no attachment left in either network", json.loads(node.ctl("list", "--json").stdout), [])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(rtlib.main(PACKAGES, scenario))
