@@ -14,11 +14,14 @@ machine's own. ctr passes CNI_NETNS=/proc/<pid>/ns/net, container IDs
 Checked: two detached containers get the addresses their records name, the
 node reaches both, they do not reach each other nor a node service the
 network does not allow (one it allows they do); `--net-host` is refused
-under level 3 and allowed under level 2; a non-detached run is removed when
-it ends; `jobnetctl gc` removes a detached container whose task is gone (ctr
-never sends DEL for it); a task whose PID a process in another namespace
-took over is gone to `jobnetctl repair` (which must not touch the stranger's
-namespace) and to `jobnetctl gc`; nothing is left at the end. Ends with
+under level 3 and allowed under level 2; a configuration error reaches
+logFile as well as ctr; a non-detached run is removed when it ends;
+`jobnetctl gc` removes a detached container whose task is gone (ctr never
+sends DEL for it); when a process in another namespace has taken over the
+dead task's PID, `jobnetctl repair` must leave that namespace alone and
+`jobnetctl gc` must count the job as gone (the PID is reused on purpose,
+through ns_last_pid of the sandbox's own PID namespace); the shipped
+conf/10-jobnet.conflist works as it is; nothing is left at the end. Ends with
 "N passed, N failed".
 """
 
@@ -26,7 +29,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -64,7 +66,7 @@ class Ctr:
 
     def level(self, level, **keys):
         """The test's conflist, at this mode level (keys added or replaced)."""
-        conf = dict(subnet=SUBNET, networkMode=level, hostServices={"allow": ["tcp/%d" % ALLOWED]},
+        conf = dict(bridge="jnctr0", subnet=SUBNET, networkMode=level, hostServices={"allow": ["tcp/%d" % ALLOWED]},
                     logFile=self.log_file)
         conf.update(keys)
         rtlib.write_conflist(self.net_d, NETWORK, rtlib.plugin_conf(self.node, **conf))
@@ -88,16 +90,22 @@ class Ctr:
         flags = ["run", "--rm", "--cni", "--cgroup", "/%s/%s" % (self.containerd.cgroup, name)] + list(extra)
         return self.ctr(*(flags + [IMAGE, name] + list(argv)), check=check)
 
-    def task_pid(self, name):
+    def task(self, name):
+        """(PID, status) of the container's task, or None."""
         for line in self.ctr("task", "ls").stdout.splitlines()[1:]:
             parts = line.split()
-            if parts and parts[0] == name:
-                return int(parts[1])
+            if len(parts) >= 3 and parts[0] == name:
+                return int(parts[1]), parts[2]
         return None
 
+    def task_pid(self, name):
+        task = self.task(name)
+        return task[0] if task else None
+
     def kill(self, name):
+        """The task dies and goes, as when its process ends on its own."""
         self.ctr("task", "kill", "-s", "SIGKILL", name, check=False)
-        jn.wait_for(lambda: "STOPPED" in self.ctr("task", "ls").stdout or self.task_pid(name) is None, timeout=10)
+        jn.wait_for(lambda: (self.task(name) or (0, "STOPPED"))[1] == "STOPPED", timeout=10)
         self.ctr("task", "rm", "-f", name, check=False)
 
     def remove_all(self):
@@ -149,7 +157,7 @@ def two_containers(c, results):
 def isolation(c, results, pids, ips):
     node = c.node
     for n in ("web1", "web2"):
-        results.check("the node reaches %s" % n, rtlib.http_get_retry(node.ns.path, ips[n], 80), True)
+        results.check("the node reaches %s" % n, rtlib.reaches(node.ns.path, ips[n], 80), True)
     c.env.listener.tcp(node.ns, GATEWAY, ALLOWED)
     c.env.listener.tcp(node.ns, GATEWAY, FENCED)
     web1, web2 = c.netns(pids["web1"]), c.netns(pids["web2"])
@@ -240,7 +248,24 @@ def gc_after_task(c, results, ips):
                                                    if a.startswith("jobnet-web2:")], [])
     results.check("... and its element", ips["web2"] in (c.node.nft_set("job_addrs4") or []), False)
     results.check("jobnetctl gc kept the running one", "jobnet-web1" in recs, True)
-    results.check("the node still reaches it", rtlib.http_get_retry(c.node.ns.path, ips["web1"], 80), True)
+    results.check("the node still reaches it", rtlib.reaches(c.node.ns.path, ips["web1"], 80), True)
+
+
+def shipped(c, results):
+    """conf/10-jobnet.conflist as shipped (its cniVersion, capabilities,
+    subnets) works with containerd 1.6's libcni."""
+    conf = rtlib.write_shipped(c.net_d, "conf", c.node, c.log_file)
+    try:
+        proc = c.run("shipped", check=False)
+        results.check("the shipped conflist (cniVersion %s) works with ctr run --cni" % conf["cniVersion"],
+                      proc.returncode, 0, proc.stderr)
+        rec = c.records().get("jobnet-shipped", {})
+        results.check("the container is attached to the shipped network", rec.get("network"), conf["name"])
+        c.kill("shipped")
+        c.ctr("container", "rm", "shipped", check=False)
+        c.containerd.ctl("gc", check=False)
+    finally:
+        c.level(3)
 
 
 def take_pid(c, pid):
@@ -289,9 +314,11 @@ def scenario(env, tmp, results):
     foreground(c, results)
     gc_after_task(c, results, ips)
     reused_pid(c, results, ips)
+    shipped(c, results)
     c.remove_all()
     results.check("no container left in containerd", c.ctr("container", "ls", "-q").stdout.split(), [])
     proc = c.containerd.ctl("gc", check=False)
+    results.check("no attachment left in any network", sorted(c.records()), [])
     results.check("nothing of jobnet left in the node", rtlib.leftovers(c.node), {}, proc.stdout + proc.stderr)
 
 

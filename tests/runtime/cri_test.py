@@ -19,11 +19,14 @@ Checked: pods whose jobnet.dev/* annotations set group, multinode and blocks
 get the facts, decision and rule they should (jobnetctl list --json), with
 the pod IPs CRI reports; same-group pods reach each other, another group's
 do not, the node reaches all; a pod with hostPorts on 127.0.0.1 and on every
-address starts, serves on both and is removed; a pod with a malformed
-annotation fails to start and leaves nothing; StopPodSandbox twice then
-RemovePodSandbox leave nothing; with groupScope "namespace", pods of two
-Kubernetes namespaces naming the same group are different groups and do not
-reach each other. Ends with "N passed, N failed".
+address starts, serves on both and is removed; pods with a malformed or an
+unknown jobnet.dev/ annotation fail to start, say why (in logFile too) and
+leave nothing; a pod without any annotation starts; StopPodSandbox twice
+then RemovePodSandbox leave nothing; with groupScope "namespace", pods of
+two Kubernetes namespaces naming the same group are different groups and do
+not reach each other, and a router reaches only its own namespace's group;
+the DaemonSet's conflist works as it is. Ends with
+"N passed, N failed".
 """
 
 import json
@@ -78,7 +81,8 @@ class Cluster:
             os.makedirs(d)
         os.symlink(env.plugin.path, os.path.join(bin_dir, "jobnet"))
         os.symlink("/usr/lib/cni/loopback", os.path.join(bin_dir, "loopback"))
-        self.network(NETWORK, "jobnet0", SUBNET)
+        self.log_file = os.path.join(tmp, "jobnet.log")
+        self.network(NETWORK, "jncri0", SUBNET)
         self.sandbox = rtlib.Sandbox(env, tmp, {"/run/containerd": run_dir})
         self.containerd = rtlib.Containerd(env, self.sandbox, self.node, tmp, cri=cri_config(bin_dir, self.conf_dir))
         self.containerd.ctr("images", "import", rtlib.make_oci_tar(tmp, IMAGE, ["httpd", "-f", "-p", "80", "-h",
@@ -94,12 +98,15 @@ class Cluster:
 
     def network(self, name, bridge, subnet, **keys):
         """The one conflist of conf_dir; containerd reloads it when it changes."""
-        for f in os.listdir(self.conf_dir):
-            os.unlink(os.path.join(self.conf_dir, f))
         rtlib.write_conflist(self.conf_dir, name, rtlib.plugin_conf(
-            self.node, bridge=bridge, subnet=subnet, networkMode=1,
-            capabilities={"portMappings": True, "io.kubernetes.cri.pod-annotations": True}, **keys),
-            filename="10-jobnet.conflist")
+            self.node, bridge=bridge, subnet=subnet, networkMode=1, logFile=self.log_file,
+            capabilities={"portMappings": True, "io.kubernetes.cri.pod-annotations": True}, **keys))
+
+    def log(self):
+        if not os.path.exists(self.log_file):
+            return ""
+        with open(self.log_file) as f:
+            return f.read()
 
     def wait_network(self, name):
         def loaded():
@@ -194,7 +201,7 @@ def reach(cl, results, recs, pairs, label):
             results.fail(what, "a pod did not start")
             continue
         ns = cl.node.ns.path if src is None else cl.netns(recs[src])
-        got = rtlib.http_get_retry(ns, ips[dst], 80, want=want) if want else rtlib.http_get(ns, ips[dst], 80, 1)
+        got = rtlib.reaches(ns, ips[dst], 80) if want else rtlib.http_get(ns, ips[dst], 80, 1)
         results.check(what, got, want)
 
 
@@ -227,9 +234,9 @@ def host_ports(cl, results):
         results.check("its record holds both mappings", got, [("", ANY_PORT, 80, "tcp"),
                                                               ("127.0.0.1", LOOPBACK_PORT, 80, "tcp")])
         results.check("the node reaches it on 127.0.0.1:%d" % LOOPBACK_PORT,
-                      rtlib.http_get_retry(cl.node.ns.path, "127.0.0.1", LOOPBACK_PORT), True)
+                      rtlib.reaches(cl.node.ns.path, "127.0.0.1", LOOPBACK_PORT), True)
         results.check("the node reaches it on a node address, port %d" % ANY_PORT,
-                      rtlib.http_get_retry(cl.node.ns.path, GATEWAY, ANY_PORT), True)
+                      rtlib.reaches(cl.node.ns.path, GATEWAY, ANY_PORT), True)
     else:
         rec = None
         pod = next((p.id for p in cl.cri.list_pods() if p.metadata.name == "h1"), None)
@@ -241,26 +248,50 @@ def host_ports(cl, results):
                   rtlib.port_free(cl.node.ns.path, "127.0.0.1", LOOPBACK_PORT), True)
 
 
+MALFORMED = [
+    ("m1", {"jobnet.dev/group": "run-42", "jobnet.dev/blocks": "lots", "jobnet.dev/total-blocks": "8"}, "blocks"),
+    ("m2", {"jobnet.dev/group": "run-42", "jobnet.dev/colour": "blue"}, "jobnet.dev/colour"),
+]
+
+
+def bare(cl, results):
+    """A pod without a single annotation: containerd then sends the
+    annotations capability as null."""
+    pod, err = cl.run("bare", annotations=None)
+    results.check("a pod without annotations starts (the capability arrives as null)", err, None)
+    if pod:
+        rec = cl.records().get(pod, {})
+        results.check("the pod without annotations has no group", rec.get("facts", {}).get("group"), "")
+        remove_pod(cl, results, "bare", pod, rec)
+
+
 def malformed(cl, results):
-    before = (sorted(cl.records()), rtlib.jobnet_links(cl.node), sorted(cl.node.reservations()), cl.netns_mounts())
-    pod, err = cl.run("m1", annotations={"jobnet.dev/group": "run-42", "jobnet.dev/blocks": "lots",
-                                         "jobnet.dev/total-blocks": "8"})
-    results.check("a pod with a malformed annotation fails to start", pod is None, True)
-    results.check("the error names the annotation", err is not None and "blocks" in err.details, True, err)
-    results.check("the failed pod is not listed", "m1" in cl.pods(), False)
-    after = (sorted(cl.records()), rtlib.jobnet_links(cl.node), sorted(cl.node.reservations()), cl.netns_mounts())
-    results.check("the failed pod left no record, veth, reservation or namespace", after, before)
+    """ADD refuses the pod; the DEL containerd then sends with the same
+    annotations must clean up, or the sandbox stays behind, unknown."""
+    for name, annotations, word in MALFORMED:
+        before = (sorted(cl.records()), rtlib.jobnet_links(cl.node), sorted(cl.node.reservations()),
+                  cl.netns_mounts())
+        pod, err = cl.run(name, annotations=annotations)
+        results.check("pod %s with a malformed annotation fails to start" % name, pod is None, True)
+        results.check("pod %s: the error names %s" % (name, word), err is not None and word in err.details, True,
+                      err)
+        results.check("pod %s: the error reaches logFile" % name, word in cl.log(), True, cl.log()[-1500:])
+        results.check("pod %s: the failed pod is not listed" % name, name in cl.pods(), False)
+        after = (sorted(cl.records()), rtlib.jobnet_links(cl.node), sorted(cl.node.reservations()),
+                 cl.netns_mounts())
+        results.check("pod %s: no record, veth, reservation or namespace left" % name, after, before)
 
 
 SCOPED_PODS = [
     ("sa1", "team-a", {"jobnet.dev/group": "run-42"}),
     ("sa2", "team-a", {"jobnet.dev/group": "run-42"}),
     ("sb1", "team-b", {"jobnet.dev/group": "run-42"}),
+    ("sr1", "team-a", {"jobnet.dev/group": "gw", "jobnet.dev/role": "router", "jobnet.dev/routes": "run-42"}),
 ]
 
 
 def group_scope(cl, results):
-    cl.network(SCOPED, "jobnet1", SCOPED_SUBNET, groupScope="namespace")
+    cl.network(SCOPED, "jncri1", SCOPED_SUBNET, groupScope="namespace")
     cl.wait_network(SCOPED)
     ids, recs = start_pods(cl, results, SCOPED_PODS)
     groups = {n: r.get("facts", {}).get("group", "") for n, r in recs.items()}
@@ -271,9 +302,24 @@ def group_scope(cl, results):
         results.check("groupScope namespace: the scoped group names the namespace and the group",
                       "team-a" in groups["sa1"] and "run-42" in groups["sa1"], True, groups)
     reach(cl, results, recs, [("sa1", "sa2", True), ("sa2", "sa1", True), ("sa1", "sb1", False),
-                              ("sb1", "sa1", False), ("sb1", "sa2", False)], "groupScope namespace")
+                              ("sb1", "sa1", False), ("sb1", "sa2", False),
+                              ("sr1", "sa1", True), ("sr1", "sb1", False), ("sa1", "sr1", False)],
+          "groupScope namespace")
     for name, pod in ids.items():
         remove_pod(cl, results, name, pod, recs.get(name))
+
+
+def shipped(cl, results):
+    """The DaemonSet's conflist as shipped (its cniVersion, capabilities and
+    level) works with containerd 1.6's CRI plugin."""
+    conf = rtlib.write_shipped(cl.conf_dir, "daemonset", cl.node, cl.log_file)
+    cl.wait_network(conf["name"])
+    pod, err = cl.run("d1", annotations={"jobnet.dev/group": "run-44"})
+    results.check("the DaemonSet's conflist (cniVersion %s): a pod starts" % conf["cniVersion"], err, None)
+    if pod:
+        rec = cl.records().get(pod, {})
+        results.check("the pod is attached to the shipped network", rec.get("network"), conf["name"])
+        remove_pod(cl, results, "d1", pod, rec)
 
 
 def scenario(env, tmp, results):
@@ -285,9 +331,11 @@ def scenario(env, tmp, results):
                               ("a2", "b1", False)], "groups")
     host_ports(cl, results)
     malformed(cl, results)
+    bare(cl, results)
     for name, pod in ids.items():
         remove_pod(cl, results, name, pod, recs.get(name))
     group_scope(cl, results)
+    shipped(cl, results)
     cl.remove_all()
     results.check("no pod left", sorted(cl.pods()), [])
     results.check("no attachment left in any network", sorted(cl.records()), [])

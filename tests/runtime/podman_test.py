@@ -13,17 +13,17 @@ podman.
 Checked: containers without a group do not reach each other, directly or
 through a mapping, and members of a group do; the node reaches a container
 directly, through a mapping on a node address, one on every address and
-one on 127.0.0.1; a container reaches itself through its mapping
-(hairpin); `podman rm` leaves nothing (records, reservations, veths,
-elements, port claims, relays) and the loopback port is free again. Ends
-with "N passed, N failed".
+one on 127.0.0.1; a container reaches itself through its mappings
+(hairpin); a host port another container maps is refused by jobnet (107);
+`podman rm` leaves nothing (records, reservations, veths, elements, port
+claims, relays) and the loopback port is free again. Ends with
+"N passed, N failed".
 """
 
 import json
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,6 +35,7 @@ NETWORK, GROUPED = "jobnet-rt", "jobnet-rtg"
 GATEWAY = "10.93.0.1"
 ADDR_PORT, ANY_PORT, LOOPBACK_PORT = 18081, 18082, 18083
 LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+CGROUP = "jobnet-podman-%d" % os.getpid()
 HTTPD = ["localhost/jobnet-busybox", "httpd", "-f", "-p", "80", "-h", "/www"]
 
 
@@ -58,7 +59,7 @@ class Podman:
 
     def start(self, name, network, *ports):
         """podman run -d; None when it started, else podman's error."""
-        args = ["run", "-d", "--network", network, "--name", name] + LIMITS
+        args = ["run", "-d", "--network", network, "--name", name, "--cgroup-parent", "/" + CGROUP] + LIMITS
         for p in ports:
             args += ["-p", p]
         proc = self.run(*(args + HTTPD), check=False)
@@ -75,42 +76,51 @@ class Podman:
                               timeout=30, env=self.env)
         return rtlib.BODY in proc.stdout
 
-    def fetch_retry(self, name, host, port):
-        for _ in range(3):
-            if self.fetch(name, host, port):
-                return True
-            time.sleep(0.5)
-        return False
+    def reaches(self, name, host, port):
+        return jn.wait_for(lambda: self.fetch(name, host, port), timeout=8, interval=0.2)
 
 
 def networks(node, cni_dir):
     base = dict(capabilities={"portMappings": True, "ips": True})
     rtlib.write_conflist(cni_dir, NETWORK, rtlib.plugin_conf(node, subnet="10.93.0.0/24", **base))
     rtlib.write_conflist(cni_dir, GROUPED, rtlib.plugin_conf(
-        node, bridge="jobnet1", subnet="10.93.1.0/24", args={"cni": {"jobnet": {"group": "podgrp"}}}, **base))
+        node, bridge="jobnet1", subnet="10.93.1.0/24", args={"cni": {"jobnet": {"group": "podgrp"}}}, **base),
+        alone=False)
 
 
 def isolation(podman, results, ips):
-    results.check("web reaches itself (the exec path works)", podman.fetch_retry("web", ips["web"], 80), True)
+    results.check("web reaches itself (the exec path works)", podman.reaches("web", ips["web"], 80), True)
     results.check("other does not reach web", podman.fetch("other", ips["web"], 80), False)
     results.check("other does not reach web through web's every-address mapping",
                   podman.fetch("other", GATEWAY, ANY_PORT), False)
-    results.check("g1 reaches g2, a member of its group", podman.fetch_retry("g1", ips["g2"], 80), True)
-    results.check("g2 reaches g1", podman.fetch_retry("g2", ips["g1"], 80), True)
+    results.check("g1 reaches g2, a member of its group", podman.reaches("g1", ips["g2"], 80), True)
+    results.check("g2 reaches g1", podman.reaches("g2", ips["g1"], 80), True)
     results.check("g1 does not reach web, which is in no group", podman.fetch("g1", ips["web"], 80), False)
 
 
 def mappings(podman, node, results, ips):
     ns = node.ns.path
-    results.check("the node reaches web directly", rtlib.http_get_retry(ns, ips["web"], 80), True)
+    results.check("the node reaches web directly", rtlib.reaches(ns, ips["web"], 80), True)
     results.check("the node reaches web through the address its mapping names",
-                  rtlib.http_get_retry(ns, GATEWAY, ADDR_PORT), True)
+                  rtlib.reaches(ns, GATEWAY, ADDR_PORT), True)
     results.check("the node reaches web through an every-address mapping",
-                  rtlib.http_get_retry(ns, GATEWAY, ANY_PORT), True)
-    results.check("web reaches itself through its mapping (hairpin)", podman.fetch_retry("web", GATEWAY, ADDR_PORT),
+                  rtlib.reaches(ns, GATEWAY, ANY_PORT), True)
+    results.check("web reaches itself through its mapping (hairpin)", podman.reaches("web", GATEWAY, ADDR_PORT),
                   True)
     results.check("web reaches itself through its every-address mapping (hairpin)",
-                  podman.fetch_retry("web", GATEWAY, ANY_PORT), True)
+                  podman.reaches("web", GATEWAY, ANY_PORT), True)
+
+
+def conflict(podman, node, results, name, port):
+    """A second container mapping a host port a running one maps: jobnet
+    refuses its ADD (107) before podman gets to bind the port."""
+    before = sorted(r["containerID"] for r in json.loads(node.ctl("list", "--json").stdout))
+    err = podman.start(name, NETWORK, port)
+    podman.run("rm", "-f", name, check=False)
+    results.check("-p %s taken by another container: refused by jobnet" % port,
+                  err is not None and "already mapped" in err, True, err)
+    after = sorted(r["containerID"] for r in json.loads(node.ctl("list", "--json").stdout))
+    results.check("-p %s taken by another container: nothing left of the refused one" % port, after, before)
 
 
 def loopback(podman, node, results):
@@ -125,7 +135,8 @@ def loopback(podman, node, results):
                   [(m.get("hostIP"), m.get("hostPort")) for m in rec.get("portMappings", [])],
                   [("127.0.0.1", LOOPBACK_PORT)])
     results.check("the node reaches it on 127.0.0.1:%d" % LOOPBACK_PORT,
-                  rtlib.http_get_retry(node.ns.path, "127.0.0.1", LOOPBACK_PORT), True)
+                  rtlib.reaches(node.ns.path, "127.0.0.1", LOOPBACK_PORT), True)
+    conflict(podman, node, results, "lo2", "127.0.0.1:%d:80" % LOOPBACK_PORT)
     podman.run("rm", "-f", "lo", check=False)
     results.check("127.0.0.1:%d is free once the container is removed" % LOOPBACK_PORT,
                   jn.wait_for(lambda: rtlib.port_free(node.ns.path, "127.0.0.1", LOOPBACK_PORT), timeout=5), True)
@@ -139,6 +150,9 @@ def scenario(env, tmp, results):
     podman.run("import", rtlib.make_rootfs_tar(tmp), "localhost/jobnet-busybox")
     # Registered before the first container starts, so a failing start
     # leaves nothing running.
+    env.defer(rtlib.remove_cgroups, CGROUP)
+    if not os.path.isdir("/sys/fs/cgroup/memory/libpod_parent"):  # podman's own parent, made on first use
+        env.defer(rtlib.remove_cgroups, "libpod_parent")
     env.defer(lambda: podman.run("rm", "-f", "-a", check=False))
     starts = [("web", NETWORK, "%s:%d:80" % (GATEWAY, ADDR_PORT), "%d:80" % ANY_PORT), ("other", NETWORK),
               ("g1", GROUPED), ("g2", GROUPED)]
@@ -147,11 +161,14 @@ def scenario(env, tmp, results):
         if err is not None:
             raise jn.TestFailure("podman run %s: %s" % (name, err))
     ips = {name: podman.ip(name) for name, *_ in starts}
-    time.sleep(0.5)
+    # httpd starts in the background of podman run.
+    for name in ips:
+        jn.wait_for(lambda: rtlib.http_get(node.ns.path, ips[name], 80), timeout=10)
     mappings(podman, node, results, ips)
     isolation(podman, results, ips)
     rec = json.loads(node.ctl("list", "--json").stdout)
     results.check("jobnetctl lists the four containers", len(rec), 4)
+    conflict(podman, node, results, "web2", "%d:80" % ANY_PORT)
     loopback(podman, node, results)
     podman.run("rm", "-f", "-a")
     results.check("podman rm leaves nothing of jobnet in the node", rtlib.leftovers(node), {})

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -200,23 +201,20 @@ def http_get(ns_path, host, port, timeout=2.0):
         s.close()
 
 
-def http_get_retry(ns_path, host, port, want=True, tries=3):
-    """A probe that should succeed may lose its first packet to address
-    resolution or a server still starting: try again, a few times."""
-    got = http_get(ns_path, host, port)
-    for _ in range(tries - 1):
-        if got == want:
-            break
-        time.sleep(0.5)
-        got = http_get(ns_path, host, port)
-    return got
+def reaches(ns_path, host, port, timeout=5.0):
+    """Whether the page comes back within timeout: a probe that should get
+    through may lose its first packet to address resolution, or find the
+    server still starting."""
+    return jn.wait_for(lambda: http_get(ns_path, host, port, timeout=1.0), timeout=timeout, interval=0.2)
 
 
 def port_free(ns_path, host, port):
-    """True when host:port can be bound inside the namespace (nothing holds it)."""
+    """True when host:port can be bound inside the namespace: no socket holds
+    it (SO_REUSEADDR: connections of the past in TIME_WAIT do not count)."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     with jn.entered(ns_path):
         s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind((host, port))
         return True
@@ -227,7 +225,8 @@ def port_free(ns_path, host, port):
 
 
 def jobnet_links(node):
-    return sorted(l["ifname"] for l in node.ns.ip_json("link", "show") if l["ifname"].startswith("jn"))
+    """The node's host veths of jobs (jn + 12 hex digits)."""
+    return sorted(l["ifname"] for l in node.ns.ip_json("link", "show") if re.fullmatch(r"jn[0-9a-f]{12}", l["ifname"]))
 
 
 def leftovers(node):
@@ -355,6 +354,7 @@ class Sandbox:
 
     def __init__(self, env, tmp, binds):
         self.dir = os.path.join(tmp, "sandbox")
+        self.after_close = []
         os.makedirs(self.dir)
         spec = json.dumps({"binds": sorted(binds.items()), "dir": self.dir})
         self.proc = subprocess.Popen(["unshare", "--mount", "--pid", "--fork", "--mount-proc",
@@ -406,19 +406,25 @@ class Sandbox:
                 self.proc.wait(5)
         if hasattr(self, "pidns") and not jn.wait_for(lambda: not self.processes(), timeout=10):
             raise RuntimeError("processes of the sandbox still run: %s" % self.processes())
+        for fn in self.after_close:
+            fn()
 
 
 def remove_cgroups(name):
-    """Remove the cgroup directories named name (and below) in every hierarchy."""
-    for top in os.listdir("/sys/fs/cgroup"):
-        base = os.path.join("/sys/fs/cgroup", top, name)
-        if not os.path.isdir(base):
-            continue
-        for d, dirs, _ in sorted(os.walk(base), key=lambda t: -len(t[0])):
-            try:
-                os.rmdir(d)
-            except OSError:
-                pass
+    """Remove the cgroup directories named name (and below) in every
+    hierarchy; a cgroup whose processes are still exiting is retried."""
+    def remove():
+        left = []
+        for top in os.listdir("/sys/fs/cgroup"):
+            base = os.path.join("/sys/fs/cgroup", top, name)
+            for d, _, _ in sorted(os.walk(base), key=lambda t: -len(t[0])):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    left.append(d)
+        return left
+    if not jn.wait_for(lambda: not remove(), timeout=5, interval=0.2):
+        raise RuntimeError("cgroups left: %s" % remove())
 
 
 # ---------------------------------------------------------------- containerd
@@ -454,7 +460,7 @@ class Containerd:
             f.write("\n".join(conf) + "\n")
         self.log_path = os.path.join(self.dir, "containerd.log")
         self.log = open(self.log_path, "w")
-        env.defer(remove_cgroups, self.cgroup)
+        sandbox.after_close.append(lambda: remove_cgroups(self.cgroup))
         env.defer(self.log.close)
         self.proc = subprocess.Popen(sandbox.cmd(["containerd", "--config", self.config], net=node.ns.path),
                                      stdout=self.log, stderr=subprocess.STDOUT)
@@ -486,14 +492,42 @@ class Containerd:
         return proc
 
 
-def write_conflist(directory, name, plugin, cni_version="1.0.0", filename=None):
+def write_conflist(directory, name, plugin, cni_version="1.0.0", filename=None, alone=True):
+    """A conflist of one plugin; alone: the only file of the directory
+    (runtimes load the first one they find)."""
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, filename or "10-%s.conflist" % name)
+    if alone:
+        for f in os.listdir(directory):
+            if os.path.join(directory, f) != path:
+                os.unlink(os.path.join(directory, f))
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump({"cniVersion": cni_version, "name": name, "plugins": [plugin]}, f, indent=2)
     os.rename(tmp, path)
     return path
+
+
+def shipped_conflist(which):
+    """A conflist jobnet ships: "conf" (conf/10-jobnet.conflist) or
+    "daemonset" (the ConfigMap of conf/kubernetes/jobnet-daemonset.yaml)."""
+    if which == "conf":
+        with open(os.path.join(ROOT, "conf", "10-jobnet.conflist")) as f:
+            return json.load(f)
+    with open(os.path.join(ROOT, "conf", "kubernetes", "jobnet-daemonset.yaml")) as f:
+        text = f.read()
+    start = text.index("{", text.index("10-jobnet.conflist: |"))
+    return json.JSONDecoder().raw_decode(text[start:])[0]
+
+
+def write_shipped(directory, which, node, log_file):
+    """The shipped conflist as it is, but for what must stay in the test's
+    own directories (stateDir, logFile); returns it."""
+    conf = shipped_conflist(which)
+    plugin = conf["plugins"][0]
+    plugin.update(stateDir=node.state_dir, logFile=log_file)
+    write_conflist(directory, conf["name"], plugin, cni_version=conf["cniVersion"])
+    return conf
 
 
 def plugin_conf(node, **keys):

@@ -65,9 +65,13 @@ class Cri:
 
     def run_pod(self, name, namespace, annotations=None, ports=(), cgroup_parent="", labels=None):
         """RunPodSandbox as the kubelet sends it for a pod; ports are
-        (host_ip, host_port, container_port, protocol) tuples. Returns the
-        sandbox ID."""
+        (host_ip, host_port, container_port, protocol) tuples. The kubelet
+        adds kubernetes.io/config.* annotations to every pod it runs;
+        annotations=None sends none at all. Returns the sandbox ID."""
         pb = self.pb
+        if annotations is not None:
+            annotations = dict({"kubernetes.io/config.source": "api",
+                                "kubernetes.io/config.seen": "2026-01-01T00:00:00.000000000Z"}, **annotations)
         mappings = [pb.PortMapping(protocol=getattr(pb, proto.upper()), container_port=cport, host_port=hport,
                                    host_ip=hip) for hip, hport, cport, proto in ports]
         config = pb.PodSandboxConfig(
