@@ -268,13 +268,14 @@ def shipped(c, results):
         c.level(3)
 
 
-def take_pid(c, pid):
-    """Start a process with this PID, in a namespace of its own, inside the
-    sandbox's PID namespace (whose ns_last_pid is the test's alone)."""
-    script = ("echo %d > /proc/sys/kernel/ns_last_pid; unshare -n sleep 300 </dev/null >/dev/null 2>&1 & "
-              "echo $!" % (pid - 1))
+def take_pid(c, pid, netns):
+    """Start a process with this PID in the network namespace netns (one the
+    test made), inside the sandbox's PID namespace (whose ns_last_pid is the
+    test's alone)."""
+    script = ("echo %d > /proc/sys/kernel/ns_last_pid; sleep 300 </dev/null >/dev/null 2>&1 & echo $!" % (pid - 1))
     for _ in range(8):
-        out = subprocess.run(c.sandbox.cmd(["sh", "-c", script]), capture_output=True, text=True).stdout.strip()
+        out = subprocess.run(c.sandbox.cmd(["sh", "-c", script], net=netns.path), capture_output=True,
+                             text=True).stdout.strip()
         if out == str(pid):
             return True
         if out.isdigit():
@@ -286,7 +287,7 @@ def reused_pid(c, results, ips):
     pid = c.task_pid("web1")
     rec = c.records().get("jobnet-web1", {})
     c.kill("web1")
-    if not take_pid(c, pid):
+    if not take_pid(c, pid, c.env.netns("stranger")):
         results.fail("a process in another namespace takes over the dead task's PID", "could not get PID %d" % pid)
         return
     stranger = c.netns(pid)
