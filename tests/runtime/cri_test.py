@@ -344,7 +344,11 @@ def scenario(env, tmp, results):
 
 
 def main():
-    rtlib.ensure_packages(PACKAGES)
+    try:
+        rtlib.ensure_packages(PACKAGES)
+    except RuntimeError as e:
+        print("FAIL installing what the test needs: %s\n0 passed, 1 failed" % e)
+        return 1
     try:
         import grpc  # noqa: F401
         import grpc_tools  # noqa: F401

@@ -45,7 +45,8 @@ def _apt(*args):
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     deadline = time.time() + 900
     while True:
-        proc = subprocess.run(["apt-get"] + list(args), capture_output=True, text=True, env=env)
+        proc = subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=60"] + list(args), capture_output=True,
+                              text=True, env=env)
         if proc.returncode == 0:
             return
         locked = "lock" in (proc.stderr + proc.stdout).lower()
@@ -265,23 +266,23 @@ def _comm(pid):
 # ---------------------------------------------------------------- the machine
 
 
-HOST_PATHS = ("/etc/cni", "/opt/cni", "/run/containerd", "/var/lib/containerd", "/var/run/netns")
-
-
 def host_snapshot():
     """What a runtime test must not change in the machine: its own links and
-    ruleset, and the runtimes' directories (names, not contents, for
-    /var/run/netns, where other tests' namespaces come and go)."""
+    ruleset, the CNI directories runtimes read (/etc/cni, /opt/cni), whether
+    containerd's default directories exist, and the names of namespaces a
+    CRI runtime would make in /var/run/netns by default (cni-*)."""
     ruleset = subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True).stdout
     links = sorted(l["ifname"] for l in json.loads(subprocess.run(["ip", "-j", "link", "show"],
                                                                   capture_output=True, text=True).stdout or "[]"))
     files = {}
-    for top in HOST_PATHS[:-1]:
+    for top in ("/etc/cni", "/opt/cni"):
         if os.path.exists(top):
             files[top] = sorted(os.path.join(d, f) for d, dirs, fs in os.walk(top) for f in dirs + fs)
-    ours = sorted(n for n in os.listdir("/var/run/netns") if n.startswith("cni-")) \
+    dirs = [d for d in ("/run/containerd", "/var/lib/containerd") if os.path.exists(d)]
+    netns = sorted(n for n in os.listdir("/var/run/netns") if n.startswith("cni-")) \
         if os.path.isdir("/var/run/netns") else []
-    return {"ruleset": ruleset, "links": links, "files": files, "cni netns": ours}
+    return {"ruleset": ruleset, "links": links, "CNI directories": files, "containerd directories": dirs,
+            "cni-* namespaces": netns}
 
 
 def main(packages, scenario):
@@ -290,7 +291,11 @@ def main(packages, scenario):
     if os.geteuid() != 0:
         print("0 passed, 1 failed (needs root)")
         return 1
-    ensure_packages(packages)
+    try:
+        ensure_packages(packages)
+    except RuntimeError as e:
+        print("FAIL installing what the test needs: %s\n0 passed, 1 failed" % e)
+        return 1
     plugin, ctl = binaries()
     results = Results()
     before = host_snapshot()
