@@ -9,7 +9,7 @@
 
 static char log_context[320];
 static int log_fd = -1;
-static int log_quiet;
+static const char *log_program = "jobnet";
 
 static void flatten(char *text);
 
@@ -35,9 +35,9 @@ void log_close(void)
 	log_fd = -1;
 }
 
-void log_set_quiet(int quiet)
+void log_set_program(const char *name)
 {
-	log_quiet = quiet;
+	log_program = name;
 }
 
 /* A control byte in a message (from a namespace path, say) becomes '?': one
@@ -57,8 +57,8 @@ static void log_line(const char *level, int to_stderr, const char *fmt, va_list 
 
 	vsnprintf(body, sizeof(body), fmt, ap);
 	flatten(body);
-	if (to_stderr && !log_quiet)
-		fprintf(stderr, "jobnet: %s: %s%s%s\n", level, log_context, log_context[0] ? ": " : "", body);
+	if (to_stderr)
+		fprintf(stderr, "%s: %s: %s%s%s\n", log_program, level, log_context, log_context[0] ? ": " : "", body);
 	if (log_fd < 0)
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);

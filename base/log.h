@@ -12,8 +12,9 @@ void log_open_file(const char *path);
 
 void log_close(void);
 
-/* Silence stderr (jobnetctl uses this for the library's messages). */
-void log_set_quiet(int quiet);
+/* The program named on stderr lines ("jobnet" unless set): jobnetctl
+ * names itself, so the library's warnings read "jobnetctl: warning: ...". */
+void log_set_program(const char *name);
 
 /* Info lines go to the log file only: a successful run is silent on stderr. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

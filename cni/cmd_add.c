@@ -35,7 +35,7 @@ struct add_undo {
 struct add_run {
 	struct plugin *p;
 	struct decision decision;
-	struct state_network net;
+	struct state_network *net;
 	struct sandbox sb;
 	struct nl_sock *node;
 	struct attachment a;
@@ -60,9 +60,9 @@ static void add_rollback(struct add_run *run)
 		mappings_remove(state_dir, &run->a, &ignored);
 	attach_kernel_undo(run->node, &run->rec, &run->a, &run->undo.kernel);
 	for (size_t i = 0; i < run->undo.claimed; i++)
-		ipam_release(&run->net, &run->a.addrs[i].addr, owner, &ignored);
+		ipam_release(run->net, &run->a.addrs[i].addr, owner, &ignored);
 	if (run->undo.record_written)
-		state_remove_attachment(&run->net, run->a.container_id, run->a.ifname, &ignored);
+		state_remove_attachment(run->net, run->a.container_id, run->a.ifname, &ignored);
 	if (jn_error_is_set(&ignored))
 		log_warn("rolling back a failed ADD: %s", ignored.msg);
 }
@@ -75,7 +75,7 @@ static int handle_existing(struct add_run *run, struct jn_error *err)
 	bool found;
 	int rc;
 
-	if (state_read_attachment(&run->net, run->p->inv.container_id, run->p->inv.ifname, &old, &found, err) < 0)
+	if (state_read_attachment(run->net, run->p->inv.container_id, run->p->inv.ifname, &old, &found, err) < 0)
 		return -1;
 	if (!found)
 		return 0;
@@ -86,7 +86,7 @@ static int handle_existing(struct add_run *run, struct jn_error *err)
 				    run->p->inv.container_id, run->p->inv.ifname, run->p->conf.name);
 	}
 	log_warn("cleaning up what an interrupted ADD of %s/%s left", old.container_id, old.ifname);
-	rc = teardown_attachment(run->p->conf.state_dir, &run->net, &old, TEARDOWN_RECORD, err);
+	rc = teardown_attachment(run->p->conf.state_dir, run->net, &old, TEARDOWN_RECORD, err);
 	attachment_free(&old);
 	return rc;
 }
@@ -123,7 +123,7 @@ static int reserve_addresses(struct add_run *run, struct jn_error *err)
 	for (size_t i = 0; i < run->rec.subnet_count; i++) {
 		struct netconf_family *fam = netconf_family(&run->p->conf, run->rec.subnets[i].addr.family);
 		struct ipam_pool pool = { .subnet = fam->subnet, .gateway = fam->gateway };
-		if (ipam_pick(&run->net, &pool, &fam->requested, &a->addrs[i].addr, err) < 0)
+		if (ipam_pick(run->net, &pool, &fam->requested, &a->addrs[i].addr, err) < 0)
 			return -1;
 		a->addrs[i].len = fam->subnet.len;
 		a->gateways[i] = fam->gateway;
@@ -131,12 +131,12 @@ static int reserve_addresses(struct add_run *run, struct jn_error *err)
 	}
 	/* The record lists the addresses before they are claimed: whatever
 	 * happens next, DEL finds every reservation through it. */
-	if (state_write_attachment(&run->net, a, err) < 0)
+	if (state_write_attachment(run->net, a, err) < 0)
 		return -1;
 	run->undo.record_written = true;
 	names_attachment_key(a->container_id, a->ifname, owner);
 	for (size_t i = 0; i < a->addr_count; i++) {
-		if (ipam_claim(&run->net, &a->addrs[i].addr, owner, err) < 0)
+		if (ipam_claim(run->net, &a->addrs[i].addr, owner, err) < 0)
 			return -1;
 		run->undo.claimed = i + 1;
 	}
@@ -151,14 +151,14 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 	bool found;
 
 	/* A changed configuration replaces the network's elements. */
-	if (netrecord_read(&run->net, &old, &found, err) < 0) {
+	if (netrecord_read(run->net, &old, &found, err) < 0) {
 		log_warn("%s; replacing it", err->msg);
 		jn_error_clear(err);
 		found = false;
 	}
 	if (found && netrecord_equal(&old, &run->rec))
 		found = false;
-	if (netrecord_write(&run->net, &run->rec, err) < 0 || policy_lock(state_dir, &lock, err) < 0)
+	if (netrecord_write(run->net, &run->rec, err) < 0 || policy_lock(state_dir, &lock, err) < 0)
 		return -1;
 	/* Host ports are claimed under the policy lock, so two ADDs never
 	 * choose one; the relay has bound them before anything goes in. */
@@ -169,7 +169,7 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 	 * table rebuilt by anyone now restores this job's elements too. The
 	 * relay serves once the record names it. */
 	run->a.complete = true;
-	if (state_write_attachment(&run->net, &run->a, err) < 0)
+	if (state_write_attachment(run->net, &run->a, err) < 0)
 		return -1;
 	relay_commit(&run->relay_commit_fd);
 	run->undo.policy_added = true;
@@ -208,12 +208,12 @@ static int attach_host(struct add_run *run, json_t **result, struct jn_error *er
 	run->a.host_veth[0] = '\0';
 	memset(run->a.mac, 0, sizeof(run->a.mac));
 	run->a.complete = true;
-	if (state_write_attachment(&run->net, &run->a, err) < 0)
+	if (state_write_attachment(run->net, &run->a, err) < 0)
 		return -1;
 	*result = result_empty(run->p->conf.cni_version, run->p->conf.dns);
 	if (*result == NULL) {
 		jn_error_set(err, JN_ERR_IO, "out of memory building the result");
-		state_remove_attachment(&run->net, run->a.container_id, run->a.ifname, err);
+		state_remove_attachment(run->net, run->a.container_id, run->a.ifname, err);
 		return -1;
 	}
 	log_info("recorded host networking (%s)", run->decision.rule);
@@ -261,17 +261,14 @@ static int attach(struct add_run *run, json_t **result, struct jn_error *err)
 	return 0;
 }
 
-int cmd_add(struct plugin *p, json_t **result, struct jn_error *err)
+int cmd_add(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err)
 {
-	struct add_run run = { .p = p, .sb = { .netns_fd = -1 }, .relay_commit_fd = -1 };
+	struct add_run run = { .p = p, .net = net, .sb = { .netns_fd = -1 }, .relay_commit_fd = -1 };
 	bool host = false;
 	int rc = -1;
 
-	if (state_open(p->conf.state_dir, p->conf.name, true, &run.net, err) < 0)
-		return -1;
-	run.net.lock_timeout = p->conf.lock_timeout;
-	if (state_lock(&run.net, err) < 0 || handle_existing(&run, err) < 0 ||
-	    sandbox_open(p->inv.netns, &run.sb, err) < 0 || enforce_decision(&run, &host, err) < 0)
+	if (handle_existing(&run, err) < 0 || sandbox_open(p->inv.netns, &run.sb, err) < 0 ||
+	    enforce_decision(&run, &host, err) < 0)
 		goto out;
 	if (host) {
 		rc = attach_host(&run, result, err);
@@ -285,6 +282,5 @@ out:
 	attachment_free(&run.a);
 	link_socket_freep(&run.node);
 	sandbox_close(&run.sb);
-	state_close(&run.net);
 	return rc;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "base/cleanup.h"
-#include "core/cniversion.h"
 #include "core/ipam.h"
 #include "kernel/link.h"
 #include "core/mappings.h"
@@ -63,27 +62,22 @@ static int check_attachment(struct plugin *p, struct state_network *net, const s
 	return -1;
 }
 
-int cmd_check(struct plugin *p, json_t **result, struct jn_error *err)
+int cmd_check_input(const struct plugin *p, struct jn_error *err)
 {
-	struct state_network net;
+	if (p->conf.prev_result == NULL)
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "missing \"prevResult\": CHECK needs the result of ADD");
+	return 0;
+}
+
+int cmd_check(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err)
+{
 	struct attachment a;
 	bool found = false;
 	int rc;
 
-	*result = NULL;
-	attachment_init(&a);
-	if (!cniversion_at_least(p->conf.cni_version, "0.4.0"))
-		return jn_error_set(err, JN_ERR_INCOMPATIBLE_VERSION, "CHECK needs cniVersion 0.4.0 or later, got %s",
-				    p->conf.cni_version);
-	if (p->conf.prev_result == NULL)
-		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
-				    "missing \"prevResult\": CHECK needs the result of ADD");
-	if (state_open(p->conf.state_dir, p->conf.name, false, &net, err) < 0)
-		return -1;
-	net.lock_timeout = p->conf.lock_timeout;
-	rc = net.dir_fd >= 0 ? state_lock_shared(&net, err) : 0;
-	if (rc == 0)
-		rc = state_read_attachment(&net, p->inv.container_id, p->inv.ifname, &a, &found, err);
+	(void)result;
+	rc = state_read_attachment(net, p->inv.container_id, p->inv.ifname, &a, &found, err);
 	if (rc == 0 && !found)
 		rc = jn_error_set(err, JN_ERR_UNKNOWN_CONTAINER,
 				  "container %s has no attachment as \"%s\" in network %s", p->inv.container_id,
@@ -92,8 +86,7 @@ int cmd_check(struct plugin *p, json_t **result, struct jn_error *err)
 		rc = jn_error_set(err, JN_ERR_CHECK_FAILED, "the ADD of %s as \"%s\" never finished",
 				  p->inv.container_id, p->inv.ifname);
 	if (rc == 0)
-		rc = check_attachment(p, &net, &a, err);
+		rc = check_attachment(p, net, &a, err);
 	attachment_free(&a);
-	state_close(&net);
 	return rc;
 }

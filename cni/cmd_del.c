@@ -11,27 +11,18 @@
 #include "core/state.h"
 #include "core/teardown.h"
 
-int cmd_del(struct plugin *p, json_t **result, struct jn_error *err)
+int cmd_del(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err)
 {
-	struct state_network net;
 	struct attachment a;
 	enum teardown_source source;
 	int rc;
 
-	*result = NULL;
-	if (state_open(p->conf.state_dir, p->conf.name, false, &net, err) < 0)
-		return -1;
-	net.lock_timeout = p->conf.lock_timeout;
-	if (net.dir_fd >= 0 && state_lock(&net, err) < 0) {
-		state_close(&net);
-		return -1;
-	}
-	rc = teardown_find(&net, p->conf.name, p->inv.container_id, p->inv.ifname, &a, &source, err);
+	(void)result;
+	rc = teardown_find(net, p->conf.name, p->inv.container_id, p->inv.ifname, &a, &source, err);
 	if (rc == 0)
-		rc = teardown_attachment(p->conf.state_dir, &net, &a, source, err);
+		rc = teardown_attachment(p->conf.state_dir, net, &a, source, err);
 	if (rc == 0)
 		log_info("detached %s", a.host_veth);
 	attachment_free(&a);
-	state_close(&net);
 	return rc;
 }

@@ -3,7 +3,6 @@
  * free address in each pool.
  */
 #include "netpolicy/netpolicy.h"
-#include "core/cniversion.h"
 #include "core/ipam.h"
 #include "cni/plugin.h"
 #include "core/state.h"
@@ -54,33 +53,21 @@ static int check_policy(struct state_network *net, struct jn_error *err)
 	return 0;
 }
 
-int cmd_status(struct plugin *p, json_t **result, struct jn_error *err)
+int cmd_status_unavailable(struct jn_error *err)
 {
-	struct state_network net;
-	int rc;
+	jn_error_recode(err, JN_ERR_NOT_AVAILABLE);
+	return jn_error_wrap(err, "jobnet cannot serve ADD");
+}
 
-	*result = NULL;
-	if (!cniversion_at_least(p->conf.cni_version, "1.1.0"))
-		return jn_error_set(err, JN_ERR_INCOMPATIBLE_VERSION, "STATUS needs cniVersion 1.1.0 or later, got %s",
-				    p->conf.cni_version);
-	rc = state_open(p->conf.state_dir, p->conf.name, true, &net, err);
-	net.lock_timeout = p->conf.lock_timeout;
-	if (rc == 0) {
-		rc = state_lock_shared(&net, err);
-		if (rc == 0)
-			rc = netpolicy_probe(err);
-		/* 51 first: it says more than "no new ADD" does. */
-		if (rc == 0 && check_policy(&net, err) < 0) {
-			state_close(&net);
-			return -1;
-		}
-		if (rc == 0)
-			rc = check_pools(p, &net, err);
-		state_close(&net);
-	}
-	if (rc < 0) {
-		jn_error_recode(err, JN_ERR_NOT_AVAILABLE);
-		return jn_error_wrap(err, "jobnet cannot serve ADD");
-	}
+int cmd_status(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err)
+{
+	(void)result;
+	if (netpolicy_probe(err) < 0)
+		return cmd_status_unavailable(err);
+	/* 51 first: it says more than "no new ADD" does. */
+	if (check_policy(net, err) < 0)
+		return -1;
+	if (check_pools(p, net, err) < 0)
+		return cmd_status_unavailable(err);
 	return 0;
 }

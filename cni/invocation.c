@@ -6,14 +6,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
-
-static const struct {
-	const char *name;
-	enum jn_command command;
-} commands[] = {
-	{ "ADD", JN_CMD_ADD },	     { "DEL", JN_CMD_DEL }, { "CHECK", JN_CMD_CHECK },
-	{ "STATUS", JN_CMD_STATUS }, { "GC", JN_CMD_GC },   { "VERSION", JN_CMD_VERSION },
-};
+#include "cni/command.h"
 
 static const char *env(const char *name)
 {
@@ -29,15 +22,12 @@ int invocation_read_command(struct invocation *inv, struct jn_error *err)
 	memset(inv, 0, sizeof(*inv));
 	if (cmd == NULL)
 		return jn_error_set(err, JN_ERR_INVALID_ENV, "missing CNI_COMMAND");
-	for (size_t i = 0; i < JN_ARRAY_SIZE(commands); i++) {
-		if (strcmp(cmd, commands[i].name) == 0) {
-			inv->command = commands[i].command;
-			inv->command_name = commands[i].name;
-			return 0;
-		}
-	}
-	return jn_error_set(err, JN_ERR_INVALID_ENV,
-			    "invalid CNI_COMMAND \"%.32s\": want ADD, DEL, CHECK, STATUS, GC or VERSION", cmd);
+	inv->cmd = command_find(cmd);
+	if (inv->cmd == NULL)
+		return command_unknown(cmd, err);
+	inv->command = inv->cmd->id;
+	inv->command_name = inv->cmd->name;
+	return 0;
 }
 
 /* Collects "missing X, invalid Y" into one message. */

@@ -18,7 +18,10 @@ enum jn_command {
 	JN_CMD_VERSION,
 };
 
+struct command;
+
 struct invocation {
+	const struct command *cmd; /* its entry in the table of command.c */
 	enum jn_command command;
 	const char *command_name;
 	char container_id[JN_ID_MAX + 1]; /* "" when not given */

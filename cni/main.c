@@ -10,6 +10,7 @@
 #include "core/cniversion.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
+#include "cni/command.h"
 #include "cni/plugin.h"
 #include "netpolicy/nfsock.h"
 #include "netpolicy/nftrun.h"
@@ -23,21 +24,6 @@ const char *const plugin_known_args[] = {
 };
 
 static const char *const *const known_arg_lists[] = { plugin_known_args, facts_cni_arg_keys, NULL };
-
-typedef int (*command_fn)(struct plugin *p, json_t **result, struct jn_error *err);
-
-static const command_fn commands[] = {
-	[JN_CMD_ADD] = cmd_add,	      [JN_CMD_DEL] = cmd_del, [JN_CMD_CHECK] = cmd_check,
-	[JN_CMD_STATUS] = cmd_status, [JN_CMD_GC] = cmd_gc,
-};
-
-static int print_version(const char *cni_version, struct jn_error *err)
-{
-	cleanup_json json_t *j =
-		json_pack("{s:s, s:o}", "cniVersion", cni_version, "supportedVersions", cniversion_supported_list());
-
-	return result_print(j, err);
-}
 
 static int apply_cni_args(struct plugin *p, struct jn_error *err)
 {
@@ -100,10 +86,10 @@ static int run(struct plugin *p, char *version, json_t **result, struct jn_error
 	if (!cniversion_is_supported(version))
 		version[0] = '\0';
 	if (p->inv.command == JN_CMD_VERSION)
-		return print_version(version[0] ? version : JN_CNI_VERSION_LATEST, err);
+		return cmd_version(version[0] ? version : JN_CNI_VERSION_LATEST, err);
 	if (prepare(p, input, err) < 0)
 		return -1;
-	return commands[p->inv.command](p, result, err);
+	return command_run(p->inv.cmd, p, result, err);
 }
 
 int main(void)

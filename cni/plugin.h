@@ -1,5 +1,6 @@
 /* One plugin run: the invocation, the parsed configuration and CNI_ARGS.
- * Each command lives in its own cmd_*.c and is dispatched by main().
+ * Each command lives in its own cmd_*.c and is listed in the table of
+ * command.c, whose prelude opens and locks the network for it.
  */
 #ifndef JOBNET_PLUGIN_H
 #define JOBNET_PLUGIN_H
@@ -11,6 +12,7 @@
 #include "core/facts.h"
 #include "cni/invocation.h"
 #include "core/netconf.h"
+#include "core/state.h"
 
 struct plugin {
 	struct invocation inv;
@@ -19,13 +21,24 @@ struct plugin {
 	struct jobfacts facts; /* ADD only: the job's facts from every channel */
 };
 
-/* Each command returns < 0 and fills err on failure; on success *result is
- * what goes to stdout (NULL for nothing). */
-int cmd_add(struct plugin *p, json_t **result, struct jn_error *err);
-int cmd_del(struct plugin *p, json_t **result, struct jn_error *err);
-int cmd_check(struct plugin *p, json_t **result, struct jn_error *err);
-int cmd_status(struct plugin *p, json_t **result, struct jn_error *err);
-int cmd_gc(struct plugin *p, json_t **result, struct jn_error *err);
+/* Each command gets its network open and locked (see command.h), returns
+ * < 0 and fills err on failure; on success *result is what goes to stdout
+ * (NULL for nothing). */
+int cmd_add(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err);
+int cmd_del(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err);
+int cmd_check(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err);
+int cmd_status(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err);
+int cmd_gc(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err);
+
+/* What CHECK and GC need of the configuration, checked before the state. */
+int cmd_check_input(const struct plugin *p, struct jn_error *err);
+int cmd_gc_input(const struct plugin *p, struct jn_error *err);
+/* STATUS's meaning of every failure but 51: error 50, cannot serve ADD. */
+int cmd_status_unavailable(struct jn_error *err);
+
+/* VERSION: the versions the plugin speaks, with cniVersion as given (when
+ * supported) or the latest. */
+int cmd_version(const char *cni_version, struct jn_error *err);
 
 /* CNI_ARGS keys the plugin consumes (NULL-terminated). */
 extern const char *const plugin_known_args[];

@@ -7,13 +7,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/report.h"
+#include "core/scan.h"
+
 /* Exit codes: 0 fine, 1 a finding (drift) or a failure, 2 bad invocation. */
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAIL 1
 #define CTL_EXIT_USAGE 2
 
 struct ctl_options {
-	const char *state_dir;
+	const char *state_dir; /* --state-dir, or NULL */
+	const char *conf_dir; /* --conf-dir, or NULL for /etc/cni/net.d */
+	struct namelist state_dirs; /* what commands that read state walk */
 	bool json;
 };
 
@@ -28,13 +33,13 @@ int ctl_matrix(int argc, char **argv, struct ctl_options *opts);
 
 /* Print "jobnetctl: <message>" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* What gc and repair do, one line each ("<done_word>: ..." or
- * "failed: ..."), counted. */
-struct ctl_tally {
-	const char *done_word;
-	size_t done, failures;
-};
-void ctl_tally(struct ctl_tally *t, bool failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Print "jobnetctl: warning: <message>" to stderr. */
+void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A report line of gc or repair: "<done_word>: ...", "failed: ...",
+ * "left for gc: ..." or a note on stdout; unreadable state on stderr.
+ * ctx is the done word. */
+void ctl_report_line(void *ctx, enum report_kind kind, const char *text);
 
 /* Usage problem: print it and the subcommand's usage; returns CTL_EXIT_USAGE. */
 int ctl_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

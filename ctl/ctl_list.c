@@ -68,8 +68,9 @@ static void print_ports(const struct attachment *a, char *out, size_t size)
 		snprintf(out, size, "-");
 }
 
-static int print_row(const struct attachment *a, void *data)
+static int print_row(const char *state_dir, const struct attachment *a, void *data)
 {
+	(void)state_dir;
 	long long now = *(long long *)data;
 	char age[32], addrs[128], mode[16], ports[512];
 
@@ -83,8 +84,9 @@ static int print_row(const struct attachment *a, void *data)
 	return 0;
 }
 
-static int append_json(const struct attachment *a, void *data)
+static int append_json(const char *state_dir, const struct attachment *a, void *data)
 {
+	(void)state_dir;
 	json_t *list = data;
 
 	json_array_append_new(list, attachment_to_json(a));
@@ -102,7 +104,7 @@ int ctl_list(int argc, char **argv, struct ctl_options *opts)
 	if (opts->json) {
 		cleanup_free char *text = NULL;
 		list = json_array();
-		rc = ctlstate_each(opts->state_dir, append_json, list);
+		rc = ctlstate_each(opts, append_json, list);
 		text = json_dumps(list, JSON_INDENT(2));
 		if (text != NULL)
 			printf("%s\n", text);
@@ -110,6 +112,6 @@ int ctl_list(int argc, char **argv, struct ctl_options *opts)
 	}
 	printf(ROW_FORMAT, "CONTAINER", "IFNAME", "NETWORK", "MODE", "RULE", "GROUP", "ROLE", "ADDRESSES", "HOST-VETH",
 	       "AGE", "PORTS");
-	rc = ctlstate_each(opts->state_dir, print_row, &now);
+	rc = ctlstate_each(opts, print_row, &now);
 	return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

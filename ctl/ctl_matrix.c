@@ -38,12 +38,13 @@ struct matrix {
 	uint16_t ident;
 };
 
-static int add_job(const struct attachment *a, void *data)
+static int add_job(const char *state_dir, const struct attachment *a, void *data)
 {
 	struct matrix *m = data;
 	struct endpoint *e = &m->ep[m->count];
 	struct jn_error err = { 0 };
 
+	(void)state_dir;
 	if (strcmp(a->mode, "bridge") != 0 || !a->complete || m->count == MAX_ENDPOINTS)
 		return 0;
 	memset(e, 0, sizeof(*e));
@@ -214,6 +215,7 @@ int ctl_matrix(int argc, char **argv, struct ctl_options *opts)
 {
 	cleanup_free struct matrix *m = NULL;
 	struct jn_error err = { 0 };
+	int rc;
 
 	if (argc > 1)
 		return ctl_usage_error("jobnetctl matrix [--json]", "unexpected argument \"%s\"", argv[1]);
@@ -225,11 +227,20 @@ int ctl_matrix(int argc, char **argv, struct ctl_options *opts)
 	m->ep[0].netns_fd = -1;
 	m->ep[0].sock[0] = m->ep[0].sock[1] = -1;
 	m->count = 1;
-	ctlstate_each(opts->state_dir, add_job, m);
-	open_sockets(&m->ep[0], &err);
-	for (size_t i = 1; i < m->count; i++)
-		if (netns_run(m->ep[i].netns_fd, open_sockets, &m->ep[i], &err) < 0)
+	rc = ctlstate_each(opts, add_job, m);
+	for (size_t i = 0; i < m->count; i++) {
+		int opened;
+		jn_error_clear(&err);
+		/* The node's own sockets here, each job's in its namespace. */
+		if (i == 0)
+			opened = open_sockets(&m->ep[0], &err);
+		else
+			opened = netns_run(m->ep[i].netns_fd, open_sockets, &m->ep[i], &err);
+		if (opened < 0) {
 			ctl_error("%s", err.msg);
+			rc = -1;
+		}
+	}
 	probe_all(m);
 	collect(m, DEFAULT_WAIT_MS);
 	if (opts->json)
@@ -243,5 +254,5 @@ int ctl_matrix(int argc, char **argv, struct ctl_options *opts)
 		if (m->ep[i].netns_fd >= 0)
 			close(m->ep[i].netns_fd);
 	}
-	return CTL_EXIT_OK;
+	return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

@@ -15,7 +15,6 @@
 
 struct show_run {
 	const char *wanted;
-	const char *state_dir;
 	bool json;
 	size_t shown;
 	json_t *list;
@@ -71,7 +70,7 @@ static void print_element(void *ctx, const char *line)
 		printf("  %s\n", line);
 }
 
-static void print_text(const struct show_run *run, const struct attachment *a)
+static void print_text(const struct show_run *run, const char *state_dir, const struct attachment *a)
 {
 	struct jn_error err = { 0 };
 	char when[32];
@@ -85,11 +84,11 @@ static void print_text(const struct show_run *run, const struct attachment *a)
 	print_facts(&a->facts);
 	print_network_side(a);
 	printf("created:    %s\nelements:%s\n", when, strcmp(a->mode, "bridge") ? " none (host mode)" : "");
-	if (policy_show_elements(run->state_dir, a, print_element, NULL, &err) < 0)
+	if (policy_show_elements(state_dir, a, print_element, NULL, &err) < 0)
 		printf("  (cannot list: %s)\n", err.msg);
 }
 
-static int show_one(const struct attachment *a, void *data)
+static int show_one(const char *state_dir, const struct attachment *a, void *data)
 {
 	struct show_run *run = data;
 	struct jn_error err = { 0 };
@@ -98,11 +97,11 @@ static int show_one(const struct attachment *a, void *data)
 	if (strncmp(a->container_id, run->wanted, strlen(run->wanted)) != 0)
 		return 0;
 	if (!run->json) {
-		print_text(run, a);
+		print_text(run, state_dir, a);
 	} else {
 		j = attachment_to_json(a);
 		elements = json_array();
-		if (policy_show_elements(run->state_dir, a, print_element, elements, &err) < 0)
+		if (policy_show_elements(state_dir, a, print_element, elements, &err) < 0)
 			json_array_append_new(elements, json_string(err.msg));
 		json_object_set_new(j, "elements", elements);
 		json_array_append_new(run->list, j);
@@ -113,7 +112,7 @@ static int show_one(const struct attachment *a, void *data)
 
 int ctl_show(int argc, char **argv, struct ctl_options *opts)
 {
-	struct show_run run = { .state_dir = opts->state_dir, .json = opts->json };
+	struct show_run run = { .json = opts->json };
 	cleanup_json json_t *list = NULL;
 	int rc;
 
@@ -125,7 +124,7 @@ int ctl_show(int argc, char **argv, struct ctl_options *opts)
 		return ctl_usage_error(SHOW_USAGE, "\"%s\" is not a container ID", argv[1]);
 	run.wanted = argv[1];
 	run.list = list = json_array();
-	rc = ctlstate_each(opts->state_dir, show_one, &run);
+	rc = ctlstate_each(opts, show_one, &run);
 	if (run.shown == 0) {
 		ctl_error("no attachment of container \"%s\"", argv[1]);
 		return CTL_EXIT_FAIL;

@@ -12,9 +12,9 @@
 #include "core/netrecord.h"
 #include "core/policy.h"
 #include "core/ports.h"
+#include "core/scan.h"
 #include "core/verify.h"
 #include "ctl/ctl.h"
-#include "ctl/ctlscan.h"
 #include "ctl/ctlstate.h"
 
 struct verify_run {
@@ -23,6 +23,7 @@ struct verify_run {
 	json_t *list;
 	size_t drifts;
 	size_t attachments;
+	size_t problems; /* state that did not open or read (on stderr) */
 	struct known known;
 	const char *where; /* the network or attachment being looked at */
 };
@@ -96,18 +97,23 @@ static int verify_reservation(struct state_network *net, const char *address, co
 	return 0;
 }
 
-static int verify_network(struct state_network *net, const char *name, void *ctx)
+static int verify_network(const char *state_dir, struct state_network *net, const char *name, void *ctx)
 {
 	struct network_visit v = { .run = ctx, .name = name };
 	struct jn_error err = { 0 };
 
+	v.run->state_dir = state_dir;
 	if (netrecord_read(net, &v.rec, &v.have_rec, &err) < 0)
 		drift(v.run, name, "%s", err.msg);
 	v.run->where = name;
 	if (v.have_rec && policy_verify(v.run->state_dir, &v.rec, NULL, on_network_element, v.run, &err) < 0)
 		drift(v.run, name, "cannot verify its elements: %s", err.msg);
-	state_each_attachment(net, verify_record, &v, &err);
-	ipam_each(net, verify_reservation, &v, &err);
+	jn_error_clear(&err);
+	if (state_each_attachment(net, verify_record, &v, &err) < 0)
+		drift(v.run, name, "cannot list its records: %s", err.msg);
+	jn_error_clear(&err);
+	if (ipam_each(net, verify_reservation, &v, &err) < 0)
+		drift(v.run, name, "cannot list its reservations: %s", err.msg);
 	return 0;
 }
 
@@ -132,34 +138,51 @@ static void on_rule_drift(void *ctx, const char *what)
 	drift(ctx, "node", "%s", what);
 }
 
-static void verify_node(struct verify_run *run)
+static void verify_rules(struct verify_run *run, const char *state_dir)
+{
+	struct jn_error err = { 0 };
+
+	if (policy_verify_rules(state_dir, on_rule_drift, run, &err) < 0)
+		drift(run, "node", "cannot compare the rules: %s", err.msg);
+}
+
+/* Links and claims no record owns: only when every record read. */
+static void verify_leftovers(struct verify_run *run, const struct ctl_options *opts)
 {
 	cleanup_nl_sock struct nl_sock *sk = NULL;
 	struct jn_error err = { 0 };
 
-	if (policy_verify_rules(run->state_dir, on_rule_drift, run, &err) < 0)
-		drift(run, "node", "cannot compare the rules: %s", err.msg);
-	jn_error_clear(&err);
-
-	/* With an unreadable record, what it owns cannot be told from leftovers. */
-	if (run->known.unreadable > 0)
+	for (size_t i = 0; i < opts->state_dirs.count; i++)
+		if (known_scan(opts->state_dirs.items[i], &run->known, &err) < 0)
+			break;
+	if (jn_error_is_set(&err) || run->known.unreadable > 0) {
+		ctl_error("leftovers not judged: %s",
+			  jn_error_is_set(&err) ? err.msg : run->known.first_unreadable.msg);
+		run->problems++;
 		return;
-	if (link_socket_open(&sk, &err) == 0)
-		link_each(sk, verify_link, run, &err);
-	ports_each_claim(run->state_dir, verify_claim, run, &err);
+	}
+	if (link_socket_open(&sk, &err) < 0 || link_each(sk, verify_link, run, &err) < 0)
+		drift(run, "node", "cannot list the links: %s", err.msg);
+	for (size_t i = 0; i < opts->state_dirs.count; i++) {
+		jn_error_clear(&err);
+		if (ports_each_claim(opts->state_dirs.items[i], verify_claim, run, &err) < 0)
+			drift(run, "node", "cannot list the host port claims: %s", err.msg);
+	}
 }
 
 int ctl_verify(int argc, char **argv, struct ctl_options *opts)
 {
-	struct verify_run run = { .state_dir = opts->state_dir, .json = opts->json };
+	struct verify_run run = { .json = opts->json };
 	cleanup_json json_t *list = json_array();
 
 	if (argc > 1)
 		return ctl_usage_error("jobnetctl verify [--json]", "unexpected argument \"%s\"", argv[1]);
 	run.list = list;
-	known_scan(opts->state_dir, &run.known);
-	ctlstate_each_network(opts->state_dir, false, verify_network, &run);
-	verify_node(&run);
+	if (ctlstate_each_network(opts, false, verify_network, &run) < 0)
+		run.problems++;
+	for (size_t i = 0; i < opts->state_dirs.count; i++)
+		verify_rules(&run, opts->state_dirs.items[i]);
+	verify_leftovers(&run, opts);
 	known_free(&run.known);
 	if (opts->json) {
 		cleanup_free char *text = json_dumps(list, JSON_INDENT(2));
@@ -167,5 +190,5 @@ int ctl_verify(int argc, char **argv, struct ctl_options *opts)
 	} else {
 		printf("%zu attachment(s), %zu drift(s)\n", run.attachments, run.drifts);
 	}
-	return run.drifts ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+	return run.drifts || run.problems ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

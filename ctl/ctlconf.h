@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "core/netconf.h"
+#include "core/scan.h"
 
 #define CTL_DEFAULT_CONF_DIR "/etc/cni/net.d"
 
@@ -16,5 +17,10 @@
  * taken from the list as a runtime passes them. used receives the file. */
 int ctlconf_load(const char *path, const char *conf_dir, struct netconf *conf, char used[PATH_MAX],
 		 struct jn_error *err);
+
+/* Add to dirs the stateDir of every jobnet plugin configured in conf_dir
+ * (NULL: the default), each once; jobnet's default for a plugin that sets
+ * none, and for a node whose conf_dir is missing or names no jobnet plugin. */
+int ctlconf_state_dirs(const char *conf_dir, struct namelist *dirs, struct jn_error *err);
 
 #endif

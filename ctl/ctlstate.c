@@ -1,94 +1,71 @@
 #include "ctl/ctlstate.h"
 
-#include <errno.h>
-
-#include "core/state.h"
-#include "ctl/ctl.h"
+#include "core/walk.h"
 
 struct walk {
-	ctlstate_fn fn;
-	void *ctx;
-	int problems;
-};
-
-static int visit_record(struct state_network *net, const char *key, void *data)
-{
-	struct walk *walk = data;
-	struct jn_error err = { 0 };
-	struct attachment a;
-	int rc;
-
-	if (state_read_attachment_key(net, key, &a, &err) < 0) {
-		ctl_error("%s", jn_error_errnum(&err) == ENOENT ? "a record vanished while listing" : err.msg);
-		walk->problems++;
-		return 0;
-	}
-	rc = walk->fn(&a, walk->ctx);
-	attachment_free(&a);
-	return rc;
-}
-
-static int visit_network(struct state_network *net, const char *name, void *data)
-{
-	struct jn_error err = { 0 };
-
-	(void)name;
-	if (state_each_attachment(net, visit_record, data, &err) < 0) {
-		ctl_error("%s", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-int ctlstate_each(const char *state_dir, ctlstate_fn fn, void *ctx)
-{
-	struct walk walk = { .fn = fn, .ctx = ctx };
-	int rc = ctlstate_each_network(state_dir, false, visit_network, &walk);
-
-	return rc < 0 || walk.problems ? -1 : 0;
-}
-
-struct network_walk {
 	const char *state_dir;
-	bool exclusive;
-	ctlstate_network_fn fn;
+	ctlstate_fn record_fn;
+	ctlstate_network_fn network_fn;
 	void *ctx;
 	int problems;
 };
 
-static int visit_locked(const char *name, void *data)
+static void print_problem(void *ctx, const struct jn_error *problem)
 {
-	struct network_walk *walk = data;
-	struct jn_error err = { 0 };
-	struct state_network net;
-	int rc;
+	struct walk *walk = ctx;
 
-	if (state_open(walk->state_dir, name, false, &net, &err) < 0 || net.dir_fd < 0) {
-		if (jn_error_is_set(&err)) {
-			ctl_error("%s", err.msg);
-			walk->problems++;
-		}
-		return 0;
-	}
-	rc = walk->exclusive ? state_lock(&net, &err) : state_lock_shared(&net, &err);
-	if (rc < 0) {
-		ctl_error("%s", err.msg);
+	ctl_error("%s", problem->msg);
+	walk->problems++;
+}
+
+static int visit_record(struct state_network *net, const struct attachment *a, void *ctx)
+{
+	struct walk *walk = ctx;
+
+	(void)net;
+	if (walk->record_fn(walk->state_dir, a, walk->ctx) < 0)
 		walk->problems++;
-	} else if (walk->fn(&net, name, walk->ctx) < 0) {
-		walk->problems++;
-	}
-	state_close(&net);
 	return 0;
 }
 
-int ctlstate_each_network(const char *state_dir, bool exclusive, ctlstate_network_fn fn, void *ctx)
+/* Records (record_fn) or whole networks (network_fn). */
+static int visit_network(struct state_network *net, const char *name, void *ctx)
 {
-	struct network_walk walk = { .state_dir = state_dir, .exclusive = exclusive, .fn = fn, .ctx = ctx };
+	struct walk *walk = ctx;
 	struct jn_error err = { 0 };
 
-	if (state_each_network(state_dir, visit_locked, &walk, &err) < 0) {
-		ctl_error("%s", err.msg);
-		return -1;
+	if (walk->record_fn != NULL) {
+		if (walk_records(net, visit_record, print_problem, walk, &err) < 0)
+			print_problem(walk, &err);
+	} else if (walk->network_fn(walk->state_dir, net, name, walk->ctx) < 0) {
+		walk->problems++;
 	}
-	return walk.problems ? -1 : 0;
+	return 0;
+}
+
+static int walk_every_dir(const struct ctl_options *opts, bool exclusive, struct walk *walk)
+{
+	struct walk_ops ops = { .network = visit_network, .problem = print_problem, .ctx = walk };
+
+	for (size_t i = 0; i < opts->state_dirs.count; i++) {
+		struct jn_error err = { 0 };
+		walk->state_dir = opts->state_dirs.items[i];
+		if (walk_networks(walk->state_dir, exclusive ? WALK_EXCLUSIVE : WALK_SHARED, &ops, &err) < 0)
+			print_problem(walk, &err);
+	}
+	return walk->problems ? -1 : 0;
+}
+
+int ctlstate_each(const struct ctl_options *opts, ctlstate_fn fn, void *ctx)
+{
+	struct walk walk = { .record_fn = fn, .ctx = ctx };
+
+	return walk_every_dir(opts, false, &walk);
+}
+
+int ctlstate_each_network(const struct ctl_options *opts, bool exclusive, ctlstate_network_fn fn, void *ctx)
+{
+	struct walk walk = { .network_fn = fn, .ctx = ctx };
+
+	return walk_every_dir(opts, exclusive, &walk);
 }

@@ -10,21 +10,23 @@
 #include "netpolicy/nfsock.h"
 #include "netpolicy/nftrun.h"
 #include "ctl/ctl.h"
+#include "ctl/ctlconf.h"
 #include "ctl/ctlout.h"
 
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv, struct ctl_options *opts);
+	bool reads_state; /* walks opts->state_dirs */
 	const char *description;
 } subcommands[] = {
-	{ "decide", ctl_decide, "say whether a job with these facts gets host or bridge networking" },
-	{ "gc", ctl_gc, "remove attachments whose namespace is gone, and leftovers nothing owns" },
-	{ "list", ctl_list, "list the attachments jobnet has recorded" },
-	{ "matrix", ctl_matrix, "probe who reaches whom among the attached jobs and the node" },
-	{ "repair", ctl_repair, "make the kernel match the state again: tables, elements, links, relays" },
-	{ "show", ctl_show, "everything known of one attachment, with its nftables elements" },
-	{ "verify", ctl_verify, "compare the state with the kernel and print every drift (exit 1 if any)" },
-	{ "version", ctl_version, "print jobnet's version and the CNI versions it speaks" },
+	{ "decide", ctl_decide, false, "say whether a job with these facts gets host or bridge networking" },
+	{ "gc", ctl_gc, true, "remove attachments whose namespace is gone, and leftovers nothing owns" },
+	{ "list", ctl_list, true, "list the attachments jobnet has recorded" },
+	{ "matrix", ctl_matrix, true, "probe who reaches whom among the attached jobs and the node" },
+	{ "repair", ctl_repair, true, "make the kernel match the state again: tables, elements, links, relays" },
+	{ "show", ctl_show, true, "everything known of one attachment, with its nftables elements" },
+	{ "verify", ctl_verify, true, "compare the state with the kernel and print every drift (exit 1 if any)" },
+	{ "version", ctl_version, false, "print jobnet's version and the CNI versions it speaks" },
 };
 
 void ctl_error(const char *fmt, ...)
@@ -38,19 +40,37 @@ void ctl_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void ctl_tally(struct ctl_tally *t, bool failed, const char *fmt, ...)
+void ctl_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%s: ", failed ? "failed" : t->done_word);
+	fputs("jobnetctl: warning: ", stderr);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	if (failed)
-		t->failures++;
-	else
-		t->done++;
+	fputc('\n', stderr);
+}
+
+void ctl_report_line(void *ctx, enum report_kind kind, const char *text)
+{
+	switch (kind) {
+	case REPORT_DONE:
+		printf("%s: %s\n", (const char *)ctx, text);
+		break;
+	case REPORT_FAILED:
+		printf("failed: %s\n", text);
+		break;
+	case REPORT_LEFT:
+		printf("left for gc: %s\n", text);
+		break;
+	case REPORT_NOTE:
+		printf("%s\n", text);
+		break;
+	case REPORT_UNREADABLE:
+		fflush(stdout);
+		ctl_error("%s", text);
+		break;
+	}
 }
 
 int ctl_usage_error(const char *usage, const char *fmt, ...)
@@ -67,10 +87,14 @@ int ctl_usage_error(const char *usage, const char *fmt, ...)
 
 static void print_usage(FILE *out)
 {
-	fprintf(out, "usage: jobnetctl [--state-dir DIR] [--json] <command> [arguments]\n\ncommands:\n");
+	fprintf(out,
+		"usage: jobnetctl [--state-dir DIR | --conf-dir DIR] [--json] <command> [arguments]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].description);
-	fprintf(out, "\n--state-dir defaults to %s (the plugin's \"stateDir\").\n", JN_DEFAULT_STATE_DIR);
+	fprintf(out,
+		"\nWithout --state-dir, the commands that read state read the \"stateDir\" of every jobnet\n"
+		"network configured in --conf-dir (default %s; %s where none is set).\n",
+		CTL_DEFAULT_CONF_DIR, JN_DEFAULT_STATE_DIR);
 }
 
 /* Global options come before the subcommand; --json may also follow it. */
@@ -82,6 +106,10 @@ static int parse_globals(int *argc, char ***argv, struct ctl_options *opts)
 			opts->json = true;
 		} else if (strcmp(opt, "--state-dir") == 0 && *argc > 1) {
 			opts->state_dir = (*argv)[1];
+			(*argc)--;
+			(*argv)++;
+		} else if (strcmp(opt, "--conf-dir") == 0 && *argc > 1) {
+			opts->conf_dir = (*argv)[1];
 			(*argc)--;
 			(*argv)++;
 		} else if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
@@ -111,9 +139,40 @@ static void take_json_flag(int *argc, char **argv, struct ctl_options *opts)
 	}
 }
 
+/* --state-dir, else the stateDir of every jobnet network in --conf-dir. */
+static int find_state_dirs(struct ctl_options *opts)
+{
+	struct jn_error err = { 0 };
+
+	if (opts->state_dir != NULL) {
+		if (namelist_add(&opts->state_dirs, opts->state_dir) == 0)
+			return 0;
+		jn_error_set(&err, JN_ERR_IO, "out of memory");
+	} else if (ctlconf_state_dirs(opts->conf_dir, &opts->state_dirs, &err) == 0) {
+		if (opts->state_dirs.count > 0)
+			return 0;
+		jn_error_set(&err, JN_ERR_INVALID_CONFIG, "no jobnet configuration in %s names a usable \"stateDir\"",
+			     opts->conf_dir ? opts->conf_dir : CTL_DEFAULT_CONF_DIR);
+	}
+	ctl_error("%s; name the state directory with --state-dir", err.msg);
+	return -1;
+}
+
+static int run_subcommand(size_t i, int argc, char **argv, struct ctl_options *opts)
+{
+	int rc;
+
+	take_json_flag(&argc, argv, opts);
+	if (subcommands[i].reads_state && find_state_dirs(opts) < 0)
+		return CTL_EXIT_FAIL;
+	rc = subcommands[i].fn(argc, argv, opts);
+	namelist_free(&opts->state_dirs);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	struct ctl_options opts = { .state_dir = JN_DEFAULT_STATE_DIR };
+	struct ctl_options opts = { .state_dir = NULL };
 	int rc;
 
 	ctlout_install();
@@ -128,13 +187,11 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
-	log_set_quiet(1);
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-		if (strcmp(argv[0], subcommands[i].name) != 0)
-			continue;
-		take_json_flag(&argc, argv, &opts);
-		return subcommands[i].fn(argc, argv, &opts);
-	}
+	/* The library's warnings reach the operator; its info lines do not. */
+	log_set_program("jobnetctl");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(argv[0], subcommands[i].name) == 0)
+			return run_subcommand(i, argc, argv, &opts);
 	ctl_error("unknown command \"%s\"", argv[0]);
 	print_usage(stderr);
 	return CTL_EXIT_USAGE;

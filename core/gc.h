@@ -1,0 +1,70 @@
+/* Garbage collection: one sweep for the CNI GC command and jobnetctl gc.
+ *
+ * A network's sweep removes each attachment a judge calls stale (with
+ * everything it owns), then the reservations and this network's host port
+ * claims whose owner has no record and is not listed, then the temporary
+ * files killed writers left. The two commands differ only in the judge:
+ * CNI GC removes what the runtime does not list in
+ * cni.dev/valid-attachments; jobnetctl gc what never finished its ADD or
+ * lost its namespace. jobnetctl gc then removes what no record of the node
+ * owns (links named like jobnet's veths, port claims), but only when every
+ * network and record read: what cannot be read might own anything.
+ */
+#ifndef JOBNET_GC_H
+#define JOBNET_GC_H
+
+#include <stdbool.h>
+
+#include "base/error.h"
+#include "core/attachment.h"
+#include "core/report.h"
+#include "core/scan.h"
+#include "core/state.h"
+#include "core/teardown.h"
+
+enum gc_verdict {
+	GC_LIVE,
+	GC_STALE,
+	GC_UNJUDGED, /* its record does not read: it and what it owns stay */
+};
+
+struct gc_judge {
+	/* Attachment keys ("<cid>:<ifname>") known live without reading their
+	 * record; their reservations and claims stay too. NULL: none. */
+	bool (*listed)(const char *key, void *ctx);
+	/* The verdict on an attachment not listed, as teardown_find found it
+	 * (source says from where); *why says why a stale one is. */
+	enum gc_verdict (*judge)(const struct attachment *a, enum teardown_source source, const char **why, void *ctx);
+	void *ctx;
+};
+
+/* Sweep one network whose lock the caller holds exclusively. What is
+ * removed or fails to go is reported in r; returns -1 with err set when the
+ * sweep could not go through the network (its records or reservations did
+ * not list, the policy lock did not come). */
+int gc_network(const char *state_dir, struct state_network *net, const char *network, const struct gc_judge *judge,
+	       struct report *r, struct jn_error *err);
+
+/* Whether the namespace at path is gone (or is no longer a network
+ * namespace); an empty path counts as gone. */
+bool gc_namespace_is_gone(const char *path);
+
+/* Leftovers of the node: the host port claims in each state directory
+ * whose owner no record of any of them names, and (with links) the links
+ * named like jobnet's veths that no record names. Nothing is removed when
+ * any network or record does not read, or r already holds unreadable
+ * state; *judged tells whether the sweep ran. */
+int gc_sweep_leftovers(const struct namelist *state_dirs, bool links, struct report *r, bool *judged,
+		       struct jn_error *err);
+
+/* Whether jobnet's tables may be rebuilt from state_dirs: not when state
+ * did not read (the rebuild would drop what it owns) nor from several
+ * directories (the tables hold one's). Says why not in r. */
+bool gc_may_rebuild_tables(const struct namelist *state_dirs, struct report *r);
+
+/* jobnetctl gc: sweep every network of every state directory, stale being
+ * an ADD that never finished or a namespace that is gone; then the
+ * leftovers; then rebuild the tables from what remains. */
+int gc_node(const struct namelist *state_dirs, struct report *r, struct jn_error *err);
+
+#endif
