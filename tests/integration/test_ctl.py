@@ -66,3 +66,35 @@ def make_install_honours_destdir_and_keeps_conf(env):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     expect(proc.returncode == 0, "second make install failed: %s" % proc.stderr)
     expect_eq(open(conflist).read(), "operator's own\n", "conflist after a second install")
+
+
+def ctl_with_conf_dir(env, node, conf_dir, *args):
+    """jobnetctl as an operator runs it: no --state-dir, the CNI configuration in conf_dir."""
+    cmd = ["nsenter", "--net=" + node.ns.path] + env.plugin.wrapper + [env.plugin.ctl, "--conf-dir", conf_dir]
+    proc = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120)
+    for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+        expect(marker not in proc.stderr, "jobnetctl: sanitizer report:\n%s" % proc.stderr[-4000:])
+    return proc
+
+
+@test
+def the_conf_dir_names_the_state_dirs(env):
+    node = env.node()
+    other = env.node(name="other")  # a second network with a state directory of its own
+    conf_dir = env.tempdir("netd")
+    for n, cid, subnet in ((node, "confd1", "10.77.0.0/24"), (other, "confd2", "10.78.0.0/24")):
+        env.remember(cid, n.add(env.netns(cid), cid, conf=n.conf(subnet=subnet)).expect_ok())
+        plugin = {k: v for k, v in n.conf(subnet=subnet).items() if k not in ("cniVersion", "name")}
+        with open(os.path.join(conf_dir, "10-%s.conflist" % n.network), "w") as f:
+            json.dump({"cniVersion": "1.1.0", "name": n.network, "plugins": [plugin]}, f)
+    with open(os.path.join(conf_dir, "20-bridge.conflist"), "w") as f:
+        json.dump({"cniVersion": "1.0.0", "name": "b", "plugins": [{"type": "bridge", "stateDir": "/nonexistent"}]}, f)
+    proc = ctl_with_conf_dir(env, node, conf_dir, "list", "--json")
+    expect_eq(proc.returncode, 0, "exit code of list with --conf-dir (stderr %r)" % proc.stderr)
+    expect_eq(sorted((a["containerID"], a["network"]) for a in json.loads(proc.stdout)),
+              [("confd1", node.network), ("confd2", "other")], "attachments listed through the conf dir")
+    proc = ctl_with_conf_dir(env, node, conf_dir, "--state-dir", other.state_dir, "list", "--json")
+    expect_eq([a["containerID"] for a in json.loads(proc.stdout)], ["confd2"], "--state-dir overrides --conf-dir")
+    expect("--conf-dir" in node.ctl("--help").stdout, "the usage does not mention --conf-dir")
+    node.delete("confd1").expect_ok()
+    other.delete("confd2", conf=other.conf(subnet="10.78.0.0/24")).expect_ok()

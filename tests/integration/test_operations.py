@@ -9,7 +9,7 @@ import subprocess
 
 import jn
 from jn import expect, expect_eq, test
-from topology import JOB_TCP, Topology
+from topology import JOB_TCP, Job, Topology
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -136,6 +136,73 @@ def gc_removes_what_has_no_namespace(env):
     expect(node.ns.link_exists(a2.veth), "gc removed a live job's veth")
     expect_eq(verify(node), (0, []), "verify after gc")
     expect("0 removed" in node.ctl("gc").stdout, "a second gc removed something")
+
+
+def _state_of(topo, jobs):
+    """What gc must leave of these jobs: veths, table elements, port claims."""
+    node = topo.node
+    text = json.dumps(jobnet_state(node))
+    ports = os.path.join(node.state_dir, "policy", "ports")
+    claims = sorted("%s/%s -> %s" % (d, f, os.readlink(os.path.join(ports, d, f)))
+                    for d in (os.listdir(ports) if os.path.isdir(ports) else [])
+                    for f in os.listdir(os.path.join(ports, d)))
+    return ([j.veth for j in jobs if node.ns.link_exists(j.veth)],
+            [j.addr[4] for j in jobs if j.addr[4] in text], claims)
+
+
+@test
+def gc_and_repair_remove_nothing_of_a_network_they_cannot_read(env):
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("b1", "netb", {"group": "B"})])
+    node = topo.node
+    conf = dict(topo.confs["netb"], runtimeConfig={"jobnet": {"group": "B"},
+                                                   "portMappings": [{"hostPort": 4555, "containerPort": JOB_TCP,
+                                                                     "protocol": "tcp"}]})
+    r = node.add(env.netns("web"), "web", conf=conf).expect_ok()
+    env.remember("web", r)
+    web = Job("web", "netb", {"group": "B"}, None, r)
+    live = [topo.jobs["b1"], web]
+    before = _state_of(topo, live)
+    expect_eq(before[:2], ([j.veth for j in live], [j.addr[4] for j in live]), "netb's jobs before gc")
+    expect(any("tcp-4555" in c and "netb:web:eth0" in c for c in before[2]), "web's port claim: %r" % before[2])
+    topo.jobs["a1"].ns.delete()
+    # netb's records can no longer be read: its attachments directory is a symlink.
+    attachments = os.path.join(node.state_dir, "netb", "attachments")
+    os.rename(attachments, attachments + ".moved")
+    os.symlink(attachments + ".moved", attachments)
+    for command in ("gc", "repair"):
+        proc = node.ctl(command, check=False)
+        expect_eq(proc.returncode, 1, "exit code of %s with netb unreadable" % command)
+        expect("netb" in proc.stderr and "attachments" in proc.stderr,
+               "%s does not name the unreadable state on stderr: %r" % (command, proc.stderr))
+        expect_eq(_state_of(topo, live), before, "netb's jobs after %s" % command)
+        if command == "gc":
+            expect("neta/a1:eth0 (its namespace is gone)" in proc.stdout,
+                   "gc did not go on with the network it can read:\n%s" % proc.stdout)
+    os.remove(attachments)
+    os.rename(attachments + ".moved", attachments)
+    out = node.ctl("gc").stdout
+    expect("0 removed, 0 failure(s)" in out, "gc once netb reads again:\n%s" % out)
+    expect_eq(_state_of(topo, live), before, "netb's jobs after gc with every network readable")
+
+
+@test
+def gc_leaves_a_job_whose_record_does_not_read_and_warns(env):
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("a2", "neta", {"group": "A"})])
+    node = topo.node
+    live = [topo.jobs["a1"], topo.jobs["a2"]]
+    before = _state_of(topo, live)
+    with open(os.path.join(node.state_dir, "neta", "attachments", "a1:eth0"), "w") as f:
+        f.write('{"containerID": ')
+    proc = node.ctl("gc", check=False)
+    expect_eq(proc.returncode, 1, "exit code of gc with a record cut short")
+    expect("jobnetctl: warning: " in proc.stderr and "a1:eth0" in proc.stderr,
+           "the library's warning does not reach stderr: %r" % proc.stderr)
+    expect("jobnetctl: the record " in proc.stderr, "gc does not name the unreadable record: %r" % proc.stderr)
+    expect_eq(_state_of(topo, live), before, "the jobs after gc")
+    out = node.ctl("repair").stdout
+    expect("record restored from its copy" in out, "repair:\n%s" % out)
+    expect("0 removed, 0 failure(s)" in node.ctl("gc").stdout, "gc after the repair removed something")
+    expect_eq(_state_of(topo, live), before, "the jobs after repair and gc")
 
 
 @test
