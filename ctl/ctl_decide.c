@@ -95,7 +95,7 @@ static void print_decision(const struct decision *d, int level, const char *conf
 
 int ctl_decide(int argc, char **argv, struct ctl_options *opts)
 {
-	struct decide_args args = { 0 };
+	struct decide_args args = { .conf_dir = opts->conf_dir };
 	struct jn_error err = { 0 };
 	struct netconf conf;
 	struct decision decision;

@@ -96,5 +96,7 @@ def the_conf_dir_names_the_state_dirs(env):
     proc = ctl_with_conf_dir(env, node, conf_dir, "--state-dir", other.state_dir, "list", "--json")
     expect_eq([a["containerID"] for a in json.loads(proc.stdout)], ["confd2"], "--state-dir overrides --conf-dir")
     expect("--conf-dir" in node.ctl("--help").stdout, "the usage does not mention --conf-dir")
+    decided = json.loads(ctl_with_conf_dir(env, node, conf_dir, "decide", "--json").stdout)
+    expect(decided["config"].endswith("/10-%s.conflist" % node.network), "decide read %r" % decided["config"])
     node.delete("confd1").expect_ok()
     other.delete("confd2", conf=other.conf(subnet="10.78.0.0/24")).expect_ok()
