@@ -36,8 +36,15 @@ void report_failure(struct report *r, enum report_kind kind, const struct jn_err
 
 void report_error(struct report *r, enum report_kind kind, const struct jn_error *failure)
 {
+	char text[JN_ERROR_MSG_MAX + JN_ERROR_DETAILS_MAX + 4];
+
 	jn_error_keep_first(&r->first, failure);
-	emit(r, kind, failure->msg);
+	/* The details say why (strerror) or what to do. */
+	if (failure->details[0] != '\0')
+		snprintf(text, sizeof(text), "%s (%s)", failure->msg, failure->details);
+	else
+		snprintf(text, sizeof(text), "%s", failure->msg);
+	emit(r, kind, text);
 }
 
 int report_result(const struct report *r, struct jn_error *err)

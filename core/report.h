@@ -36,7 +36,8 @@ void report_line(struct report *r, enum report_kind kind, const char *fmt, ...) 
 void report_failure(struct report *r, enum report_kind kind, const struct jn_error *failure, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* A failure or unreadable state whose message says it all. */
+/* A failure or unreadable state whose message says it all (its details
+ * follow in parentheses). */
 void report_error(struct report *r, enum report_kind kind, const struct jn_error *failure);
 
 /* Whether anything failed or did not read. */

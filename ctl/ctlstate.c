@@ -14,7 +14,10 @@ static void print_problem(void *ctx, const struct jn_error *problem)
 {
 	struct walk *walk = ctx;
 
-	ctl_error("%s", problem->msg);
+	if (problem->details[0] != '\0')
+		ctl_error("%s (%s)", problem->msg, problem->details);
+	else
+		ctl_error("%s", problem->msg);
 	walk->problems++;
 }
 
