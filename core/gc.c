@@ -9,6 +9,7 @@
 #include "core/ipam.h"
 #include "core/policy.h"
 #include "core/ports.h"
+#include "core/statelayout.h"
 #include "core/walk.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
@@ -63,7 +64,7 @@ static int sweep_record(struct state_network *net, const char *key, void *data)
 	if (is_listed(s, key))
 		return 0;
 	if (!split_key(key, cid, ifname)) {
-		log_warn("GC: ignoring unexpected file %s/attachments/%s", net->path, key);
+		log_warn("GC: ignoring unexpected file %s/" JN_STATE_ATTACHMENTS_DIR "/%s", net->path, key);
 		return 0;
 	}
 	if (teardown_find(net, s->network, cid, ifname, &a, &source, &err) < 0) {
@@ -76,8 +77,9 @@ static int sweep_record(struct state_network *net, const char *key, void *data)
 		break;
 	case GC_UNJUDGED:
 		jn_error_set(&err, JN_ERR_STATE,
-			     "the record %s/attachments/%s does not read: nothing it may own is removed", net->path,
-			     key);
+			     "the record %s/" JN_STATE_ATTACHMENTS_DIR
+			     "/%s does not read: nothing it may own is removed",
+			     net->path, key);
 		jn_error_detail(&err, "jobnetctl repair restores it from the copy kept beside it");
 		report_error(s->r, REPORT_UNREADABLE, &err);
 		break;
