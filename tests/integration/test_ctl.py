@@ -68,15 +68,6 @@ def make_install_honours_destdir_and_keeps_conf(env):
     expect_eq(open(conflist).read(), "operator's own\n", "conflist after a second install")
 
 
-def ctl_with_conf_dir(env, node, conf_dir, *args):
-    """jobnetctl as an operator runs it: no --state-dir, the CNI configuration in conf_dir."""
-    cmd = ["nsenter", "--net=" + node.ns.path] + env.plugin.wrapper + [env.plugin.ctl, "--conf-dir", conf_dir]
-    proc = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120)
-    for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        expect(marker not in proc.stderr, "jobnetctl: sanitizer report:\n%s" % proc.stderr[-4000:])
-    return proc
-
-
 @test
 def the_conf_dir_names_the_state_dirs(env):
     node = env.node()
@@ -89,14 +80,14 @@ def the_conf_dir_names_the_state_dirs(env):
             json.dump({"cniVersion": "1.1.0", "name": n.network, "plugins": [plugin]}, f)
     with open(os.path.join(conf_dir, "20-bridge.conflist"), "w") as f:
         json.dump({"cniVersion": "1.0.0", "name": "b", "plugins": [{"type": "bridge", "stateDir": "/nonexistent"}]}, f)
-    proc = ctl_with_conf_dir(env, node, conf_dir, "list", "--json")
+    proc = node.ctl("--conf-dir", conf_dir, "list", "--json", check=False, state_dir=False)
     expect_eq(proc.returncode, 0, "exit code of list with --conf-dir (stderr %r)" % proc.stderr)
     expect_eq(sorted((a["containerID"], a["network"]) for a in json.loads(proc.stdout)),
               [("confd1", node.network), ("confd2", "other")], "attachments listed through the conf dir")
-    proc = ctl_with_conf_dir(env, node, conf_dir, "--state-dir", other.state_dir, "list", "--json")
+    proc = node.ctl("--conf-dir", conf_dir, "--state-dir", other.state_dir, "list", "--json", state_dir=False)
     expect_eq([a["containerID"] for a in json.loads(proc.stdout)], ["confd2"], "--state-dir overrides --conf-dir")
     expect("--conf-dir" in node.ctl("--help").stdout, "the usage does not mention --conf-dir")
-    decided = json.loads(ctl_with_conf_dir(env, node, conf_dir, "decide", "--json").stdout)
+    decided = json.loads(node.ctl("--conf-dir", conf_dir, "decide", "--json", state_dir=False).stdout)
     expect(decided["config"].endswith("/10-%s.conflist" % node.network), "decide read %r" % decided["config"])
     node.delete("confd1").expect_ok()
     other.delete("confd2", conf=other.conf(subnet="10.78.0.0/24")).expect_ok()

@@ -228,8 +228,10 @@ class Plugin:
         proc.stdin.close()
         return proc
 
-    def jobnetctl(self, node, *args, check=True):
-        cmd = self.command(node, self.ctl) + ["--state-dir", node.state_dir]
+    def jobnetctl(self, node, *args, check=True, state_dir=True):
+        """jobnetctl on the node's state, or (state_dir=False) on what the
+        options in args name, as an operator runs it."""
+        cmd = self.command(node, self.ctl) + (["--state-dir", node.state_dir] if state_dir else [])
         proc = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120,
                               env=dict(os.environ, **{RUN_MARKER: _run_id}))
         for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
@@ -271,8 +273,8 @@ class Node:
         c["prevResult"] = prev
         return self.run("CHECK", c, cid=cid, ifname=ifname, netns=job.path, **kw)
 
-    def ctl(self, *args, check=True):
-        return self.plugin.jobnetctl(self, *args, check=check)
+    def ctl(self, *args, check=True, state_dir=True):
+        return self.plugin.jobnetctl(self, *args, check=check, state_dir=state_dir)
 
     def nft(self, *args, check=True):
         return self.ns.run("nft", *args, check=check)
