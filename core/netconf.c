@@ -7,6 +7,7 @@
 #include "core/cniversion.h"
 #include "base/jsonutil.h"
 #include "core/mode.h"
+#include "core/state.h"
 
 typedef int (*key_parser)(struct netconf *conf, json_t *value, struct jn_error *err);
 
@@ -41,6 +42,9 @@ static int parse_name(struct netconf *conf, json_t *value, struct jn_error *err)
 				    "invalid \"name\": \"%.64s\" does not match [a-zA-Z0-9][a-zA-Z0-9_.-]*"
 				    " (at most 255 bytes)",
 				    text);
+	if (!state_is_network_name(text))
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "invalid \"name\": \"%s\" is reserved for jobnet's node-wide state", text);
 	strcpy(conf->name, text);
 	return 0;
 }

@@ -389,6 +389,13 @@ int state_each_attachment(struct state_network *net, state_key_fn fn, void *ctx,
 	return rc;
 }
 
+bool state_is_network_name(const char *name)
+{
+	/* The node-wide entries beside the networks' directories. */
+	return names_is_valid_id(name) && strcmp(name, JN_STATE_POLICY_DIR) != 0 &&
+		strcmp(name, JN_STATE_POLICY_LOCK) != 0;
+}
+
 int state_each_network(const char *state_dir, state_network_fn fn, void *ctx, struct jn_error *err)
 {
 	DIR *dir = opendir(state_dir);
@@ -402,7 +409,7 @@ int state_each_network(const char *state_dir, state_network_fn fn, void *ctx, st
 	}
 	while (rc == 0 && (entry = readdir(dir)) != NULL) {
 		struct stat st;
-		if (!names_is_valid_id(entry->d_name))
+		if (!state_is_network_name(entry->d_name))
 			continue;
 		if (entry->d_type != DT_DIR &&
 		    (entry->d_type != DT_UNKNOWN || fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||

@@ -81,6 +81,10 @@ int state_remove_attachment(struct state_network *net, const char *container_id,
 typedef int (*state_key_fn)(struct state_network *net, const char *key, void *ctx);
 int state_each_attachment(struct state_network *net, state_key_fn fn, void *ctx, struct jn_error *err);
 
+/* Whether name may name a network: a valid ID that is not one of the
+ * node-wide entries of <stateDir> (statelayout.h). */
+bool state_is_network_name(const char *name);
+
 /* Call fn for each network directory name under state_dir. */
 typedef int (*state_network_fn)(const char *network, void *ctx);
 int state_each_network(const char *state_dir, state_network_fn fn, void *ctx, struct jn_error *err);

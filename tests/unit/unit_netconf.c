@@ -69,6 +69,8 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"cniVersion\":\"1.1.0\",\"name\":\"bad name\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INVALID_CONFIG,
 	  "bad name" },
 	{ "{\"cniVersion\":\"1.1.0\",\"name\":\"-n\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INVALID_CONFIG, "name" },
+	{ "{\"cniVersion\":\"1.1.0\",\"name\":\"policy\",\"subnet\":\"10.0.0.0/24\"}", JN_ERR_INVALID_CONFIG,
+	  "reserved" },
 	{ "{" BASE "}", JN_ERR_INVALID_CONFIG, "subnet" },
 	{ "{" BASE ",\"subnet\":\"10.0.0.1/24\"}", JN_ERR_INVALID_CONFIG, "host bits" },
 	{ "{" BASE ",\"subnet\":\"10.0.0.0/31\"}", JN_ERR_INVALID_CONFIG, "prefix length" },

@@ -363,6 +363,9 @@ static void test_each_network_lists_network_directories(void **state)
 		state_close(&net);
 	}
 	tmpdir_write(tmp, "afile", "");
+	/* The node-wide policy directory is no network. */
+	snprintf(path, sizeof(path), "%s/policy", tmp);
+	assert_int_equal(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/bad name", tmp);
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_int_equal(state_each_network(tmp, collect_network, &k, &err), 0);
