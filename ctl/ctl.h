@@ -30,6 +30,8 @@ int ctl_verify(int argc, char **argv, struct ctl_options *opts);
 int ctl_repair(int argc, char **argv, struct ctl_options *opts);
 int ctl_gc(int argc, char **argv, struct ctl_options *opts);
 int ctl_matrix(int argc, char **argv, struct ctl_options *opts);
+int ctl_attach(int argc, char **argv, struct ctl_options *opts);
+int ctl_detach(int argc, char **argv, struct ctl_options *opts);
 
 /* Print "jobnetctl: <message>" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -19,7 +19,9 @@ static const struct {
 	bool reads_state; /* walks opts->state_dirs */
 	const char *description;
 } subcommands[] = {
+	{ "attach", ctl_attach, false, "run jobnet's ADD for a container, as a runtime would (Docker, scripts)" },
 	{ "decide", ctl_decide, false, "say whether a job with these facts gets host or bridge networking" },
+	{ "detach", ctl_detach, false, "run jobnet's DEL for a container attach attached" },
 	{ "gc", ctl_gc, true, "remove attachments whose namespace is gone, and leftovers nothing owns" },
 	{ "list", ctl_list, true, "list the attachments jobnet has recorded" },
 	{ "matrix", ctl_matrix, true, "probe who reaches whom among the attached jobs and the node" },

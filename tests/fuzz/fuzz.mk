@@ -3,7 +3,7 @@
 # make fuzz           each libFuzzer target for FUZZ_SECONDS (clang; build-fuzz/)
 # make test           replays every corpus file through its target (no clang
 #                     needed): build/tests/unit_replay_<target>
-FUZZ_TARGETS := netconf cniargs facts state render
+FUZZ_TARGETS := netconf cniargs facts state render publish
 FUZZ_SECONDS ?= 60
 FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/tests/unit_replay_%)
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -76,6 +76,13 @@ def render_seeds():
         put("render", b"\0".join(x.encode() for x in f))
 
 
+def publish_seeds():
+    for text in ["8080:80", "0:22", "127.0.0.1:0:22", "127.0.0.1::22", "10.0.0.5:5353:53/udp", "[::1]:2222:22",
+                 "[fd00::5]:9000:9000/sctp", "::1:80:80", "[::1]:80", "80", "8080:80/icmp", ":8080:80",
+                 "1.2.3.4:80:80:80", "[127.0.0.1]:1:1"]:
+        put("publish", text)
+
+
 def state_seeds(plugin):
     env = jn.Env(jn.Plugin(plugin, None), None)
     try:
@@ -103,6 +110,7 @@ def main():
     conf_seeds()
     args_seeds()
     render_seeds()
+    publish_seeds()
     state_seeds(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "build", "jobnet"))
 
 
