@@ -35,8 +35,9 @@ demo: deps
 
 .PHONY: test-runtime
 # Real runtimes drive the plugin (tests/runtime/*_test.py: podman's CNI
-# backend, containerd's ctr and its CRI plugin), each in namespaces and
-# directories of its own; each installs what it needs. Not part of make test.
+# backend, containerd's ctr and its CRI plugin, Docker through jobnetctl
+# attach), each in namespaces and directories of its own; each installs what
+# it needs. Not part of make test.
 RUNTIME_TESTS := $(sort $(wildcard tests/runtime/*_test.py))
 test-runtime: deps
 	$(Q)$(MAKE) --no-print-directory binaries
