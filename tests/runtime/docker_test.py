@@ -498,9 +498,14 @@ def detach_and_kill(sc):
 
 def holder_form(sc):
     e, node = sc.engine, sc.node.ns
-    sc.run_container("holder", "--network", "none", cmd=["sleep", "100000"])
+    sc.run_container("holder", "--network", "none", "--dns", GATEWAY, cmd=["sleep", "100000"])
     sc.attach("holder", "--group", "g1", "--publish", "0:80")
+    proc = e.run("run", "-d", "--name", "jobdns", "--network", "container:holder", "--dns", GATEWAY, IMAGE, *WEB,
+                 check=False)
+    sc.check("--dns on the job is refused in the holder form", (proc.returncode, "conflicting options" in
+                                                                proc.stderr), (125, True))
     sc.run_container("job", "--network", "container:holder")
+    sc.check("the job has the holder's --dns", sc.cat("job", "/etc/resolv.conf").split(), ["nameserver", GATEWAY])
     sc.check("the job's entrypoint found the network (holder form)", sc.cat("job", "/tmp/net-at-start").strip(),
              "present")
     sc.check("the node reaches the job through the holder's address", fetch(node, sc.ip["holder"], 80), True)
