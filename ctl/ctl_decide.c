@@ -9,26 +9,12 @@
 #include "core/mode.h"
 #include "ctl/ctl.h"
 #include "ctl/ctlconf.h"
+#include "ctl/ctlfacts.h"
+#include "ctl/ctlrun.h"
 
 #define DECIDE_USAGE                                                                                 \
 	"jobnetctl decide [--config PATH | --conf-dir DIR] [--group G] [--multinode[=true|false]]\n" \
 	"                 [--blocks N/M] [--role worker|router] [--routes G,G] [--peers CIDR,CIDR] [--json]"
-
-static int set_blocks(struct jobfacts *f, const char *value, struct jn_error *err)
-{
-	char copy[64];
-	char *slash;
-
-	snprintf(copy, sizeof(copy), "%s", value);
-	slash = strchr(copy, '/');
-	if (slash == NULL)
-		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid --blocks \"%.32s\": want N/M", value);
-	*slash = '\0';
-	if (facts_set_text(f, "blocks", copy, "--blocks", err) < 0 ||
-	    facts_set_text(f, "total-blocks", slash + 1, "--blocks", err) < 0)
-		return -1;
-	return 0;
-}
 
 struct decide_args {
 	const char *config;
@@ -38,20 +24,17 @@ struct decide_args {
 
 static int parse_args(int argc, char **argv, struct decide_args *args, struct jn_error *err)
 {
-	static const struct option options[] = {
+	static const struct option own[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "conf-dir", required_argument, NULL, 'd' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "multinode", optional_argument, NULL, 'm' },
-		{ "blocks", required_argument, NULL, 'b' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "routes", required_argument, NULL, 'R' },
-		{ "peers", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const fact_of[128] = { ['g'] = "group", ['r'] = "role", ['R'] = "routes", ['p'] = "peers" };
+	struct option options[CTLRUN_MAX_OPTIONS];
+	struct ctlfacts facts;
 	int c;
 
+	ctlrun_add_options(options, ctlrun_add_options(options, 0, own), ctlfacts_options);
+	ctlfacts_init(&facts);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -60,13 +43,7 @@ static int parse_args(int argc, char **argv, struct decide_args *args, struct jn
 			args->config = optarg;
 		else if (c == 'd')
 			args->conf_dir = optarg;
-		else if (c == 'm')
-			rc = facts_set_text(&args->facts, "multinode", optarg ? optarg : "true", "--multinode", err);
-		else if (c == 'b')
-			rc = set_blocks(&args->facts, optarg, err);
-		else if (c > 0 && c < 128 && fact_of[c] != NULL)
-			rc = facts_set_text(&args->facts, fact_of[c], optarg, "the command line", err);
-		else
+		else if ((rc = ctlfacts_option(&facts, c, optarg, err)) == 1)
 			return jn_error_set(err, JN_ERR_INVALID_ENV, "unknown or incomplete option \"%s\"",
 					    argv[optind - 1]);
 		if (rc < 0)
@@ -74,6 +51,7 @@ static int parse_args(int argc, char **argv, struct decide_args *args, struct jn
 	}
 	if (optind < argc)
 		return jn_error_set(err, JN_ERR_INVALID_ENV, "unexpected argument \"%s\"", argv[optind]);
+	args->facts = facts.facts;
 	return facts_validate(&args->facts, err);
 }
 

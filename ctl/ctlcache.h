@@ -4,8 +4,8 @@
  *   <cacheDir>/<network>/<containerID>:<ifname>
  *
  * one JSON object per attachment: containerID, ifname, network, netns, the
- * network configuration ADD was given (config) and its result. Written to a
- * temporary file and renamed. */
+ * network configuration ADD was given (config) and its result, replaced
+ * whole (base/fileio). */
 #ifndef JOBNET_CTLCACHE_H
 #define JOBNET_CTLCACHE_H
 
