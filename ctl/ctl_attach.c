@@ -81,14 +81,14 @@ static int runtime_config(const struct attach_args *args, const struct ctlrun_ne
 					    "--publish needs the \"portMappings\" capability, which the jobnet plugin "
 					    "in %s does not declare",
 					    net->used);
-		json_object_set_new(rc, "portMappings", portmap_list_to_json(args->maps, args->map_count));
+		if (json_object_set_new(rc, "portMappings", portmap_list_to_json(args->maps, args->map_count)) < 0)
+			return jn_error_set(err, JN_ERR_IO, "out of memory");
 	}
 	if (ctlfacts_any(&args->facts)) {
-		if ((facts = ctlfacts_to_json(&args->facts)) == NULL)
+		if ((facts = ctlfacts_to_json(&args->facts)) == NULL ||
+		    (net->cap_jobnet && json_object_set(rc, "jobnet", facts) < 0))
 			return jn_error_set(err, JN_ERR_IO, "out of memory");
-		if (net->cap_jobnet)
-			json_object_set(rc, "jobnet", facts);
-		else
+		if (!net->cap_jobnet)
 			*args_facts = take_ptr(facts);
 	}
 	*rc_out = take_ptr(rc);
