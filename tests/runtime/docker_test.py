@@ -252,6 +252,9 @@ class Jobnet:
     def ctl(self, *args, check=True):
         cmd = self.engine.enter() + [self.env.plugin.ctl, "--state-dir", self.node.state_dir] + list(args)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            if marker in proc.stderr:
+                raise jn.TestFailure("jobnetctl %s: sanitizer report:\n%s" % (" ".join(args), proc.stderr[-4000:]))
         if check and proc.returncode != 0:
             raise jn.TestFailure("jobnetctl %s failed (%d): %s %s" % (" ".join(args), proc.returncode, proc.stdout,
                                                                       proc.stderr))
