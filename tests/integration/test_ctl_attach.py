@@ -51,8 +51,10 @@ class Ctl:
         return entry
 
     def run(self, *args, env=None):
-        cmd = ["nsenter", "--net=" + self.node.ns.path, self.env.plugin.ctl, "--state-dir", self.node.state_dir]
+        cmd = self.env.plugin.command(self.node, self.env.plugin.ctl) + ["--state-dir", self.node.state_dir]
         cmd += list(args) + ["--conf-dir", self.conf_dir, "--cni-bin-dir", self.bin_dir, "--cache-dir", self.cache]
+        # The run's marker, so that the runner tells this run's relays.
+        env = dict(env if env is not None else os.environ, **{jn.RUN_MARKER: jn._run_id})
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
         for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
             expect(marker not in proc.stderr, "jobnetctl: sanitizer report:\n%s" % proc.stderr[-4000:])
@@ -168,6 +170,7 @@ def plugin_errors_pass_through(env):
     job = env.netns("job")
     ctl.ok("attach", "web", "--netns", job.path)
     cached = ctl.entry("web")
+    remember(env, "web", cached["result"])
     proc = ctl.run("attach", "web", "--netns", job.path, "--json")
     expect_eq(proc.returncode, 1, "exit code of a second attach (jobnet's own)")
     err = json.loads(proc.stdout)

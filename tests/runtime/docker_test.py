@@ -250,8 +250,10 @@ class Jobnet:
             json.dump({"cniVersion": "1.0.0", "name": NETWORK, "plugins": [entry]}, f)
 
     def ctl(self, *args, check=True):
-        cmd = self.engine.enter() + [self.env.plugin.ctl, "--state-dir", self.node.state_dir] + list(args)
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        cmd = self.engine.enter() + self.env.plugin.wrapper + [self.env.plugin.ctl, "--state-dir",
+                                                                self.node.state_dir] + list(args)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, **{jn.RUN_MARKER: jn._run_id}))
         for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
             if marker in proc.stderr:
                 raise jn.TestFailure("jobnetctl %s: sanitizer report:\n%s" % (" ".join(args), proc.stderr[-4000:]))
