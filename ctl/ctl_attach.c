@@ -211,7 +211,7 @@ int ctl_attach(int argc, char **argv, struct ctl_options *opts)
 	struct ctlrun_net net;
 	int rc;
 
-	ctlrun_args_init(&args.run, opts->json);
+	ctlrun_args_init(&args.run, opts);
 	ctlfacts_init(&args.facts);
 	if (parse_args(argc, argv, &args, &err) < 0)
 		return ctl_usage_error(ATTACH_USAGE, "%s", err.msg);

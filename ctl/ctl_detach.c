@@ -97,7 +97,7 @@ int ctl_detach(int argc, char **argv, struct ctl_options *opts)
 	struct ctlrun_net net;
 	int rc;
 
-	ctlrun_args_init(&args, opts->json);
+	ctlrun_args_init(&args, opts);
 	if (parse_args(argc, argv, &args, &err) < 0)
 		return ctl_usage_error(DETACH_USAGE, "%s", err.msg);
 	if (ctlrun_load(&args, &net, &err) < 0) {

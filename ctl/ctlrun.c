@@ -30,12 +30,13 @@ size_t ctlrun_add_options(struct option out[CTLRUN_MAX_OPTIONS], size_t used, co
 	return used;
 }
 
-void ctlrun_args_init(struct ctlrun_args *a, bool json)
+void ctlrun_args_init(struct ctlrun_args *a, const struct ctl_options *opts)
 {
 	memset(a, 0, sizeof(*a));
 	a->ifname = "eth0";
 	a->cache_dir = CTL_DEFAULT_CACHE_DIR;
-	a->json = json;
+	a->conf_dir = opts->conf_dir;
+	a->json = opts->json;
 }
 
 static int set_pid(struct ctlrun_args *a, const char *arg, struct jn_error *err)

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "core/netconf.h"
+#include "ctl/ctl.h"
 #include "ctl/ctlcache.h"
 #include "ctl/ctlplugin.h"
 
@@ -56,7 +57,8 @@ struct ctlrun_args {
 	bool json;
 };
 
-void ctlrun_args_init(struct ctlrun_args *a, bool json);
+/* Defaults, with the global options (--json, --conf-dir) applied. */
+void ctlrun_args_init(struct ctlrun_args *a, const struct ctl_options *opts);
 
 /* Apply one of ctlrun_options: 1 when c is not one of them, 0 when
  * applied, -1 with err for a bad value. */

@@ -50,9 +50,12 @@ class Ctl:
         entry.update(extra)
         return entry
 
-    def run(self, *args, env=None):
+    def run(self, *args, env=None, global_conf_dir=False):
+        """With global_conf_dir, --conf-dir comes before the command (jobnetctl's global option)."""
         cmd = self.env.plugin.command(self.node, self.env.plugin.ctl) + ["--state-dir", self.node.state_dir]
-        cmd += list(args) + ["--conf-dir", self.conf_dir, "--cni-bin-dir", self.bin_dir, "--cache-dir", self.cache]
+        conf = ["--conf-dir", self.conf_dir]
+        cmd += (conf if global_conf_dir else []) + list(args) + ([] if global_conf_dir else conf)
+        cmd += ["--cni-bin-dir", self.bin_dir, "--cache-dir", self.cache]
         # The run's marker, so that the runner tells this run's relays.
         env = dict(env if env is not None else os.environ, **{jn.RUN_MARKER: jn._run_id})
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
@@ -280,7 +283,7 @@ def what_the_plugin_receives(env):
     # Without the capabilities: facts as args.cni.jobnet, --publish refused.
     bare = {k: v for k, v in ctl.jobnet_entry().items() if k != "capabilities"}
     ctl2 = Ctl(env, node, plugin_entry=bare, bin_dir=fake.dir)
-    ctl2.ok("attach", "c2", "--pid", "1", "--role", "router", "--routes", "g1,g2")
+    ctl2.ok("attach", "c2", "--pid", "1", "--role", "router", "--routes", "g1,g2", global_conf_dir=True)
     conf = fake.calls()[2]["stdin"]
     expect_eq(conf.get("args"), {"cni": {"jobnet": {"role": "router", "routes": ["g1", "g2"]}}}, "args.cni.jobnet")
     expect("runtimeConfig" not in conf, "runtimeConfig without capabilities: %r" % conf)
