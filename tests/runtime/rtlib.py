@@ -55,12 +55,29 @@ def _apt(*args):
         time.sleep(5)
 
 
+POLICY_RC_D = "/usr/sbin/policy-rc.d"
+
+
 def ensure_packages(packages):
+    """Install what is missing. Installing a runtime (docker.io, containerd)
+    would start the machine's own daemon: while a policy-rc.d that says no
+    is in place (Debian's own way; one made here goes afterwards), none is
+    started."""
     missing = [p for p in packages if not _installed(p)]
-    if missing:
-        print("installing: %s" % " ".join(missing), flush=True)
+    if not missing:
+        return
+    print("installing: %s" % " ".join(missing), flush=True)
+    made_guard = not os.path.exists(POLICY_RC_D)
+    if made_guard:
+        with open(POLICY_RC_D, "w") as f:
+            f.write("#!/bin/sh\n# jobnet's runtime tests: start no service while installing\nexit 101\n")
+        os.chmod(POLICY_RC_D, 0o755)
+    try:
         _apt("update", "-qq")
         _apt("install", "-y", "-qq", "--no-install-recommends", *missing)
+    finally:
+        if made_guard:
+            os.unlink(POLICY_RC_D)
 
 
 def binaries():
@@ -249,13 +266,14 @@ def leftovers(node):
         claims = [os.path.join(d, f) for d in os.listdir(ports) for f in os.listdir(os.path.join(ports, d))]
         if claims:
             found["port claims"] = claims
-    relays = [p for p in node.ns.processes() if _comm(p) == "jobnet-relay"]
+    relays = [p for p in node.ns.processes() if comm(p) == "jobnet-relay"]
     if relays:
         found["relays"] = relays
     return found
 
 
-def _comm(pid):
+def comm(pid):
+    """The command name of a process; "" when it is gone."""
     try:
         with open("/proc/%d/comm" % pid) as f:
             return f.read().strip()
@@ -269,8 +287,9 @@ def _comm(pid):
 def host_snapshot():
     """What a runtime test must not change in the machine: its own links and
     ruleset, the CNI directories runtimes read (/etc/cni, /opt/cni), whether
-    containerd's default directories exist, and the names of namespaces a
-    CRI runtime would make in /var/run/netns by default (cni-*)."""
+    containerd's and Docker's default directories exist (and what /etc/docker
+    holds), and the names of namespaces a CRI runtime would make in
+    /var/run/netns by default (cni-*)."""
     ruleset = subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True).stdout
     links = sorted(l["ifname"] for l in json.loads(subprocess.run(["ip", "-j", "link", "show"],
                                                                   capture_output=True, text=True).stdout or "[]"))
@@ -279,10 +298,14 @@ def host_snapshot():
         if os.path.exists(top):
             files[top] = sorted(os.path.join(d, f) for d, dirs, fs in os.walk(top) for f in dirs + fs)
     dirs = [d for d in ("/run/containerd", "/var/lib/containerd") if os.path.exists(d)]
+    docker = [d for d in ("/run/docker", "/var/run/docker.sock", "/var/lib/docker", "/opt/containerd")
+              if os.path.exists(d)]
+    if os.path.isdir("/etc/docker"):
+        docker += sorted(os.path.join(d, f) for d, dirs_, fs in os.walk("/etc/docker") for f in dirs_ + fs)
     netns = sorted(n for n in os.listdir("/var/run/netns") if n.startswith("cni-")) \
         if os.path.isdir("/var/run/netns") else []
     return {"ruleset": ruleset, "links": links, "CNI directories": files, "containerd directories": dirs,
-            "cni-* namespaces": netns}
+            "Docker's files": docker, "cni-* namespaces": netns}
 
 
 def main(packages, scenario):
