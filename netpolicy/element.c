@@ -40,6 +40,11 @@ static void value_text(struct strbuf *sb, const struct element_value *v)
 		for (int i = 0; i < 16; i++)
 			strbuf_printf(sb, "%02x", v->prefix.addr.bytes[i]);
 		break;
+	case ELEMENT_NUMBER48:
+		strbuf_append(sb, "0x");
+		for (int i = 0; i < 6; i++)
+			strbuf_printf(sb, "%02x", v->ether[i]);
+		break;
 	}
 }
 

@@ -31,13 +31,14 @@ enum element_kind {
 	ELEMENT_PROTO, /* inet_proto */
 	ELEMENT_PORT, /* inet_service */
 	ELEMENT_NUMBER128, /* an IPv6 address as a 128-bit number (@th,64,128) */
+	ELEMENT_NUMBER48, /* a MAC (.ether) as a 48-bit number (@th,208,48) */
 };
 
 struct element_value {
 	enum element_kind kind;
 	const char *ifname;
 	struct jn_prefix prefix; /* ADDR and NUMBER128: .addr */
-	uint8_t ether[6];
+	uint8_t ether[6]; /* ETHER, NUMBER48 */
 	uint16_t number; /* PROTO, PORT */
 };
 

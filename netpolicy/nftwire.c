@@ -77,6 +77,7 @@ static size_t put_value(unsigned char *out, const struct element_value *v, bool 
 		memcpy(out, a.bytes, len);
 		return len;
 	case ELEMENT_ETHER:
+	case ELEMENT_NUMBER48:
 		memset(out, 0, 8);
 		memcpy(out, v->ether, 6);
 		return 8;
@@ -205,6 +206,15 @@ void nftwire_element(struct nftwire *w, enum render_op op, const struct element 
 		queue(w, "delete", NFT_MSG_DELSETELEM, 0, e, false, false);
 }
 
+void nftwire_delete(struct nftwire *w, const struct element *e)
+{
+	if (!encodable(e)) {
+		w->failed = true;
+		return;
+	}
+	queue(w, "delete", NFT_MSG_DELSETELEM, 0, e, false, false);
+}
+
 /* The first refusal of a batch: "could not add <table> <set> { <key> }"
  * for one of its messages, else the batch's header was refused. */
 static void refused(void *data, unsigned seq, int errnum, struct jn_error *err)
@@ -254,26 +264,91 @@ int nftwire_commit(struct nftwire *w, struct jn_error *err)
 	return nfsock_exchange(&req, err);
 }
 
+/* The data of the one element a GETSETELEM reply carries. */
+struct reply_data {
+	const uint8_t *value;
+	size_t len;
+};
+
+static int on_elem_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr *inner;
+
+	if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_DATA || mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(inner, attr)
+	{
+		if (mnl_attr_get_type(inner) == NFTA_DATA_VALUE) {
+			((struct reply_data *)data)->value = mnl_attr_get_payload(inner);
+			((struct reply_data *)data)->len = mnl_attr_get_payload_len(inner);
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int on_list_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr *elem;
+
+	if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_LIST_ELEMENTS || mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(elem, attr)
+	{
+		mnl_attr_parse_nested(elem, on_elem_attr, data);
+	}
+	return MNL_CB_OK;
+}
+
+/* Whether the kernel's element has e's data (a map element of this job,
+ * not another's under the same key). */
+static bool same_data(const struct element *e, const struct nlmsghdr *nlh)
+{
+	struct reply_data got = { 0 };
+	unsigned char want[VALUE_MAX] = { 0 };
+	size_t len = 0;
+
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), on_list_attr, &got);
+	for (size_t i = 0; i < e->data_count; i++)
+		len += put_value(want + len, &e->data[i], false);
+	return got.value != NULL && got.len == len && memcmp(got.value, want, len) == 0;
+}
+
+struct lookup {
+	const struct element *e;
+	bool *exists, *same;
+};
+
 static int on_element(const struct nlmsghdr *nlh, void *data)
 {
-	(void)nlh;
-	*(bool *)data = true;
+	struct lookup *l = data;
+
+	*l->exists = true;
+	if (l->same != NULL)
+		*l->same = same_data(l->e, nlh);
 	return MNL_CB_OK;
 }
 
 int nftwire_element_exists(const struct element *e, bool *exists, struct jn_error *err)
 {
+	return nftwire_element_lookup(e, exists, NULL, err);
+}
+
+int nftwire_element_lookup(const struct element *e, bool *exists, bool *same, struct jn_error *err)
+{
 	unsigned char buf[MESSAGE_MAX];
 	struct jn_error failure = { 0 };
+	struct lookup l = { .e = e, .exists = exists, .same = same };
 	struct nfsock_msg m;
 	char what[96];
 
 	*exists = false;
+	if (same != NULL)
+		*same = false;
 	if (!encodable(e))
 		return jn_error_set(err, JN_ERR_NFTABLES, "cannot look up an element of %s directly", e->set);
 	snprintf(what, sizeof(what), "looking up an element of %.64s", e->set);
 	build(&m, buf, NFT_MSG_GETSETELEM, NLM_F_ACK, nfsock_seq(), e, false, false);
-	if (nfsock_request(&m, on_element, exists, JN_ERR_NFTABLES, what, &failure) == 0)
+	if (nfsock_request(&m, on_element, &l, JN_ERR_NFTABLES, what, &failure) == 0)
 		return 0;
 	/* No such element. */
 	return jn_error_absorb(&failure, ENOENT) ? 0 : jn_error_keep_first(err, &failure);

@@ -37,12 +37,19 @@ void nftwire_free(struct nftwire *w);
  * fine), RENDER_DELETE adds then deletes it (an absent one is fine). */
 void nftwire_element(struct nftwire *w, enum render_op op, const struct element *e);
 
+/* Queue the deletion of an element the kernel lists (no add first: a map
+ * element's data is not known). */
+void nftwire_delete(struct nftwire *w, const struct element *e);
+
 /* Send what is queued as one transaction; nothing queued is success. On
  * failure fill err (code 106) naming the first element refused. */
 int nftwire_commit(struct nftwire *w, struct jn_error *err);
 
 /* Whether the kernel lists the element (its key; data and comment aside). */
 int nftwire_element_exists(const struct element *e, bool *exists, struct jn_error *err);
+/* The same, and (when same is not NULL) whether the element listed under
+ * that key has e's data. */
+int nftwire_element_lookup(const struct element *e, bool *exists, bool *same, struct jn_error *err);
 
 static inline void nftwire_freep(struct nftwire *w)
 {

@@ -137,6 +137,9 @@ static void render_bridge_side(const struct render_sink *sink, const struct netp
 	memcpy(e.key[1].ether, job->mac, 6);
 	e.key_count = 2;
 	emit(sink, &e);
+	e.set = "port_lladdr";
+	e.key[1].kind = ELEMENT_NUMBER48;
+	emit(sink, &e);
 	e.set = "port_ip4";
 	for (size_t i = 0; i < job->addr_count; i++) {
 		const struct jn_addr *a = &job->addrs[i].addr;
@@ -151,41 +154,43 @@ static void render_bridge_side(const struct render_sink *sink, const struct netp
 	render_port_ip6(sink, job, &link_local, comment);
 }
 
-static void render_map(const struct render_sink *sink, const struct portmap *m, const struct jn_addr *target,
-		       const char *comment)
+bool render_map_targets(const struct portmap *m, const struct jn_addr *target)
 {
-	struct element e = { .table = ELEMENT_INET,
-			     .data = { address(target), number(ELEMENT_PORT, m->container_port) },
-			     .data_count = 2,
-			     .comment = comment };
-	char set[32];
+	return !portmap_is_loopback(m) && (portmap_is_any(m) || m->host_ip.family == target->family);
+}
 
+void render_map_element(const struct portmap *m, const struct jn_addr *target, const char *comment, struct element *out,
+			char set[RENDER_SET_MAX])
+{
+	*out = (struct element){ .table = ELEMENT_INET,
+				 .data = { address(target), number(ELEMENT_PORT, m->container_port) },
+				 .data_count = 2,
+				 .comment = comment };
 	if (portmap_is_any(m)) {
-		e.set = family_set("portmap_any", target->family, set, sizeof(set));
-		e.key[0] = number(ELEMENT_PROTO, m->proto);
-		e.key[1] = number(ELEMENT_PORT, m->host_port);
-		e.key_count = 2;
+		out->set = family_set("portmap_any", target->family, set, RENDER_SET_MAX);
+		out->key[0] = number(ELEMENT_PROTO, m->proto);
+		out->key[1] = number(ELEMENT_PORT, m->host_port);
+		out->key_count = 2;
 	} else {
-		e.set = family_set("portmap", target->family, set, sizeof(set));
-		e.key[0] = address(&m->host_ip);
-		e.key[1] = number(ELEMENT_PROTO, m->proto);
-		e.key[2] = number(ELEMENT_PORT, m->host_port);
-		e.key_count = 3;
+		out->set = family_set("portmap", target->family, set, RENDER_SET_MAX);
+		out->key[0] = address(&m->host_ip);
+		out->key[1] = number(ELEMENT_PROTO, m->proto);
+		out->key[2] = number(ELEMENT_PORT, m->host_port);
+		out->key_count = 3;
 	}
-	emit(sink, &e);
 }
 
 /* DNAT map elements for every mapping but loopback ones (the relay's). */
 static void render_maps(const struct render_sink *sink, const struct netpolicy_job *job, const char *comment)
 {
 	for (size_t i = 0; i < job->map_count; i++) {
-		const struct portmap *m = &job->maps[i];
-		if (portmap_is_loopback(m))
-			continue;
 		for (size_t a = 0; a < job->addr_count; a++) {
-			const struct jn_addr *target = &job->addrs[a].addr;
-			if (portmap_is_any(m) || m->host_ip.family == target->family)
-				render_map(sink, m, target, comment);
+			struct element e;
+			char set[RENDER_SET_MAX];
+			if (!render_map_targets(&job->maps[i], &job->addrs[a].addr))
+				continue;
+			render_map_element(&job->maps[i], &job->addrs[a].addr, comment, &e, set);
+			emit(sink, &e);
 		}
 	}
 }

@@ -30,6 +30,14 @@ void render_pair(struct strbuf *sb, enum render_op op, const struct jn_addr *src
 void render_pair_to(const struct render_sink *sink, const struct jn_addr *src, const struct jn_addr *dst,
 		    const char *comment);
 
+/* A mapping's DNAT element towards one of the job's addresses, when it has
+ * one there (not on loopback: the relay's; one per family on every
+ * address, else the host address's family). */
+#define RENDER_SET_MAX 32
+bool render_map_targets(const struct portmap *m, const struct jn_addr *target);
+void render_map_element(const struct portmap *m, const struct jn_addr *target, const char *comment, struct element *out,
+			char set[RENDER_SET_MAX]);
+
 /* The element of the set "bridges" that names the network's bridge. */
 void render_network_bridge(const struct netpolicy_network *net, struct element *out);
 

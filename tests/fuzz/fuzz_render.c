@@ -4,6 +4,7 @@
  * carry anything but one element each, and encode for the kernel as one
  * netlink message per element (two per deleted one). */
 #include <linux/netlink.h>
+#include <stdio.h>
 
 #include "netpolicy/nftwire.h"
 #include "netpolicy/render.h"
@@ -51,6 +52,19 @@ static size_t check_lines(const char *text)
 	return lines;
 }
 
+/* The port's MAC, as the 48-bit number neighbour discovery's option check
+ * looks up, is the MAC the port_mac element names. */
+static void check_lladdr(const char *text, const uint8_t mac[6])
+{
+	const char *line = strstr(text, " port_lladdr { ");
+	char want[16];
+
+	FUZZ_ASSERT(line != NULL && strstr(line + 1, " port_lladdr { ") == NULL);
+	snprintf(want, sizeof(want), "0x%02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	line = strstr(line, "\" . ");
+	FUZZ_ASSERT(line != NULL && strncmp(line + 4, want, 14) == 0 && (line[18] == ' ' || line[18] == '}'));
+}
+
 /* The same elements, encoded: as many messages as text commands, each a
  * whole netlink message. */
 static void check_wire(const struct netpolicy_job *job, enum render_op op, size_t commands)
@@ -92,6 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	job.routes = routes;
 	job.route_count = f[4][0] ? 1 : 0;
 	job.router = true;
+	memcpy(job.mac, f[2], sizeof(job.mac));
 	for (int i = 5; i <= 6; i++)
 		if (prefix_parse(f[i], false, &job.addrs[job.addr_count]))
 			job.addr_count++;
@@ -102,8 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (netpolicy_validate_job(&job, &err) < 0)
 		return 0;
 	render_job(&sb, RENDER_ADD, &job);
-	if (!strbuf_failed(&sb))
+	if (!strbuf_failed(&sb)) {
 		check_wire(&job, RENDER_ADD, check_lines(strbuf_text(&sb)));
+		check_lladdr(strbuf_text(&sb), job.mac);
+	}
 	strbuf_reset(&sb);
 	render_job(&sb, RENDER_DELETE, &job);
 	if (!strbuf_failed(&sb))

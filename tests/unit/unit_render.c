@@ -66,6 +66,7 @@ static void test_job_elements(void **state)
 	/* The link-local address of MAC 02:00:00:00:00:07 is fe80::ff:fe00:7. */
 	expect_line(t, "add element bridge jobnet port_ip6 { \"jn0123456789ab\" . fe80::ff:fe00:7 comment");
 	expect_line(t, "port_nd_target { \"jn0123456789ab\" . 0xfd000000000000000000000000000002 comment");
+	expect_line(t, "port_lladdr { \"jn0123456789ab\" . 0x020000000007 comment");
 	strbuf_reset(&sb);
 	render_job(&sb, RENDER_DELETE, &job);
 	expect_line(strbuf_text(&sb),
