@@ -39,6 +39,13 @@ static int parse_port(const json_t *v, size_t i, const char *field, long long mi
 	return 0;
 }
 
+static bool is_v4_mapped(const struct jn_addr *a)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a->bytes, prefix, sizeof(prefix)) == 0;
+}
+
 static int parse_one(const json_t *j, size_t i, struct portmap *m, struct jn_error *err)
 {
 	static const char *const keys[] = { "hostPort", "containerPort", "protocol", "hostIP" };
@@ -68,6 +75,11 @@ static int parse_one(const json_t *j, size_t i, struct portmap *m, struct jn_err
 		return field_error(i, "hostIP", ip, "a string", err);
 	if (ip != NULL && json_string_length(ip) > 0 && !addr_parse(json_string_value(ip), &m->host_ip))
 		return field_error(i, "hostIP", ip, "an IP address or \"\"", err);
+	/* An IPv4-mapped IPv6 address names an IPv4 address no IPv6 socket,
+	 * map or relay can serve: the IPv4 form is the one to give. */
+	if (m->host_ip.family == AF_INET6 && is_v4_mapped(&m->host_ip))
+		return field_error(i, "hostIP", ip, "an IP address or \"\" (give an IPv4 address in its IPv4 form)",
+				   err);
 	if (m->proto == IPPROTO_SCTP && portmap_is_loopback(m))
 		return field_error(i, "protocol", json_object_get(j, "protocol"), "tcp or udp on a loopback address",
 				   err);

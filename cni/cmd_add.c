@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/attach.h"
 #include "base/cleanup.h"
@@ -258,6 +259,20 @@ static int attach(struct add_run *run, json_t **result, struct jn_error *err)
 		return -1;
 	}
 	log_info("attached %s as %s on %s", run->a.host_veth, run->a.ifname, run->a.bridge);
+	return 0;
+}
+
+/* Before the prelude takes the network's lock: a path that is no network
+ * namespace (a FIFO would even block open()) is refused without keeping the
+ * network's other ADDs waiting. ADD opens it again under the lock, without
+ * blocking either. */
+int cmd_add_input(const struct plugin *p, struct jn_error *err)
+{
+	int fd;
+
+	if (netns_open(p->inv.netns, &fd, err) < 0)
+		return -1;
+	close(fd);
 	return 0;
 }
 

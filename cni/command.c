@@ -7,7 +7,7 @@
 #include "core/cniversion.h"
 
 static const struct command commands[] = {
-	{ .name = "ADD", .id = JN_CMD_ADD, .run = cmd_add, .create = true, .exclusive = true },
+	{ .name = "ADD", .id = JN_CMD_ADD, .run = cmd_add, .check = cmd_add_input, .create = true, .exclusive = true },
 	{ .name = "DEL", .id = JN_CMD_DEL, .run = cmd_del, .exclusive = true },
 	{ .name = "CHECK", .id = JN_CMD_CHECK, .run = cmd_check, .min_version = "0.4.0", .check = cmd_check_input },
 	{ .name = "STATUS",

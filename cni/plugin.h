@@ -30,7 +30,9 @@ int cmd_check(struct plugin *p, struct state_network *net, json_t **result, stru
 int cmd_status(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err);
 int cmd_gc(struct plugin *p, struct state_network *net, json_t **result, struct jn_error *err);
 
-/* What CHECK and GC need of the configuration, checked before the state. */
+/* What ADD, CHECK and GC need of the invocation and configuration, checked
+ * before the state (ADD: that CNI_NETNS is a network namespace). */
+int cmd_add_input(const struct plugin *p, struct jn_error *err);
 int cmd_check_input(const struct plugin *p, struct jn_error *err);
 int cmd_gc_input(const struct plugin *p, struct jn_error *err);
 /* STATUS's meaning of every failure but 51: error 50, cannot serve ADD. */

@@ -22,7 +22,9 @@
 
 int netns_open(const char *path, int *out, struct jn_error *err)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO (or a device) given as the namespace must not
+	 * block the plugin; whatever it is, the checks below refuse it. */
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct statfs fs;
 	int type;
 

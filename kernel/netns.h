@@ -10,8 +10,9 @@
 #include "base/error.h"
 
 /* Open a namespace reference and check that it is a network namespace
- * (error 110). A path that does not exist fails with errno ENOENT, which
- * DEL and GC take for a namespace already gone. */
+ * (error 110 otherwise); never blocks, whatever the path names. A path that
+ * does not exist fails with errno ENOENT, which DEL and GC take for a
+ * namespace already gone. */
 int netns_open(const char *path, int *out, struct jn_error *err);
 
 /* True when fd refers to the namespace the plugin itself runs in (compared

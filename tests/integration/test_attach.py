@@ -4,6 +4,8 @@ must leave nothing behind, parallel ADDs and traffic through the masquerade."""
 import json
 import os
 import re
+import subprocess
+import time
 
 import jn
 from jn import expect, expect_eq, icmp_probe, in_parallel, tcp_probe, test, udp_probe, wait_for
@@ -217,6 +219,31 @@ def failed_adds_leave_nothing(env):
     node.add(job, "c1").expect_error(104, "already attached")  # ADD twice
     node.check(job, "c1", r.json).expect_ok()  # the first one is intact
     node.delete("c1").expect_ok()
+
+
+@test
+def a_namespace_path_that_is_no_namespace_is_refused_at_once(env):
+    """A FIFO would block open(); ADD must neither hang nor hold the
+    network's lock, and answers 110 for anything that is not a network
+    namespace."""
+    node = env.node()
+    tmp = env.tempdir("netns")
+    fifo, plain = os.path.join(tmp, "fifo"), os.path.join(tmp, "file")
+    os.mkfifo(fifo)
+    open(plain, "w").close()
+    for path in (fifo, plain, tmp, "/proc/self/ns/uts", "/dev/null"):
+        start = time.monotonic()
+        try:
+            r = node.add(None, "c1", netns=path, timeout=10)
+        except subprocess.TimeoutExpired:
+            raise jn.TestFailure("ADD with CNI_NETNS %s hung" % path)
+        r.expect_error(110, path)
+        expect(time.monotonic() - start < 5, "ADD with CNI_NETNS %s took %.1fs" % (path, time.monotonic() - start))
+    expect_eq(node.records(), [], "records after the refused ADDs")
+    # The network is not held up: ADDs of others go through.
+    job = env.netns("job")
+    node.add(job, "c2").expect_ok()
+    node.delete("c2").expect_ok()
 
 
 @test

@@ -186,6 +186,11 @@ def bad_mappings_are_refused(env):
     ]
     for maps, code, word in cases:
         node.add(job, "c1", conf=node.conf(runtimeConfig={"portMappings": maps})).expect_error(code, word)
+    # An IPv4-mapped IPv6 address is bad input, with or without IPv6.
+    for extra in ({}, {"subnet6": "fd77::/64"}):
+        maps = [{"hostPort": 80, "containerPort": 80, "hostIP": "::ffff:127.0.0.1"}]
+        node.add(job, "c1", conf=node.conf(runtimeConfig={"portMappings": maps}, **extra)).expect_error(
+            7, "hostIP", "::ffff:127.0.0.1")
     expect_eq(node.records(), [], "records after refused mappings")
 
 

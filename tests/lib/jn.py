@@ -212,10 +212,11 @@ class Plugin:
     def command(self, node, binary=None):
         return ["nsenter", "--net=" + node.ns.path] + self.wrapper + [binary or self.path]
 
-    def run(self, node, command, conf, cid=None, ifname=None, netns=None, args=None, env=None, stdin=None):
+    def run(self, node, command, conf, cid=None, ifname=None, netns=None, args=None, env=None, stdin=None,
+            timeout=60):
         data = conf if isinstance(conf, str) else json.dumps(conf)
         proc = subprocess.run(self.command(node), input=data if stdin is None else None, stdin=stdin,
-                              capture_output=True, text=True, timeout=60,
+                              capture_output=True, text=True, timeout=timeout,
                               env=self.environment(command, cid, ifname, netns, args, env))
         return Result(proc, "%s %s" % (command, cid or ""))
 
