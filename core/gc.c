@@ -7,6 +7,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "core/ipam.h"
+#include "core/netrecord.h"
 #include "core/policy.h"
 #include "core/ports.h"
 #include "core/statelayout.h"
@@ -162,6 +163,36 @@ static int sweep_claims(struct sweep *s, struct jn_error *err)
 	return ports_drop_claims_unless(s->state_dir, claim_in_use, note_dropped_claim, s, err);
 }
 
+static void note_orphan(void *data, const char *what)
+{
+	struct sweep *s = data;
+
+	report_line(s->r, REPORT_DONE, "%s: nftables element %s (no record explains it)", s->network, what);
+}
+
+/* Elements naming the network's addresses that no record explains (a pair
+ * a damaged index hid from a DEL, say): the records alone say what belongs,
+ * and nothing else changes elements under the policy lock. Not judged while
+ * a record does not read. */
+static int sweep_elements(struct sweep *s, struct jn_error *err)
+{
+	struct netrecord rec;
+	bool found, judged;
+
+	if (netrecord_read(s->net, &rec, &found, err) < 0)
+		return -1;
+	if (!found)
+		return 0;
+	if (policy_orphans(s->state_dir, &rec, note_orphan, s, &judged, err) < 0)
+		return -1;
+	if (!judged)
+		report_line(s->r, REPORT_NOTE,
+			    "%s: nftables elements not judged (a record does not read, or the tables are "
+			    "not current)",
+			    s->network);
+	return 0;
+}
+
 int gc_network(const char *state_dir, struct state_network *net, const char *network, const struct gc_judge *judge,
 	       struct report *r, struct jn_error *err)
 {
@@ -171,7 +202,7 @@ int gc_network(const char *state_dir, struct state_network *net, const char *net
 		return 0;
 	if (state_each_attachment(net, sweep_record, &s, err) < 0 ||
 	    ipam_release_orphans(net, keep_reservation, note_released_address, &s, err) < 0 ||
-	    sweep_claims(&s, err) < 0 || state_sweep_temporaries(net, err) < 0)
+	    sweep_claims(&s, err) < 0 || state_sweep_temporaries(net, err) < 0 || sweep_elements(&s, err) < 0)
 		return jn_error_wrap(err, "network %s", network);
 	return 0;
 }

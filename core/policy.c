@@ -73,6 +73,8 @@ static int restore_job(struct state_network *net, const char *key, void *data)
 	 * come back for every other job. jobnetctl verify reports it. */
 	if (state_read_attachment_key(net, key, &a, &skipped) < 0) {
 		log_warn("restoring elements: skipping record %s/attachments/%s: %s", net->path, key, skipped.msg);
+		if (walk->visitor->unreadable != NULL)
+			walk->visitor->unreadable(walk->visitor->ctx);
 		return 0;
 	}
 	/* Only finished bridge attachments own elements; an ADD in progress
@@ -83,6 +85,16 @@ static int restore_job(struct state_network *net, const char *key, void *data)
 	}
 	attachment_free(&a);
 	return rc;
+}
+
+static int note_unvisited(struct state_network *net, const char *key, void *data)
+{
+	struct restore_walk *walk = data;
+
+	(void)net;
+	(void)key;
+	walk->visitor->unreadable(walk->visitor->ctx);
+	return 0;
 }
 
 static int restore_network(const char *name, void *data)
@@ -106,6 +118,9 @@ static int restore_network(const char *name, void *data)
 		rc = walk->visitor->network(walk->visitor->ctx, &pnet, walk->err);
 		if (rc == 0)
 			rc = state_each_attachment(&net, restore_job, walk, walk->err);
+	} else if (rc == 0 && walk->visitor->unreadable != NULL) {
+		/* Jobs of a network without its record are not visited. */
+		rc = state_each_attachment(&net, note_unvisited, walk, walk->err);
 	}
 	state_close(&net);
 	return rc;
@@ -240,6 +255,21 @@ int policy_verify_rules(const char *state_dir, netpolicy_missing_fn report, void
 
 	policy_dir(state_dir, dir);
 	return netpolicy_verify_rules(dir, report, ctx, err);
+}
+
+int policy_orphans(const char *state_dir, const struct netrecord *remove_in, netpolicy_missing_fn report, void *ctx,
+		   bool *judged, struct jn_error *err)
+{
+	struct netpolicy_restore restore = { .each = restore_all, .ctx = (void *)state_dir };
+	struct netpolicy_network net;
+	cleanup_close int lock = -1;
+
+	*judged = false;
+	if (remove_in != NULL)
+		policy_network_from_record(remove_in, &net);
+	if (policy_lock(state_dir, &lock, err) < 0)
+		return -1;
+	return netpolicy_orphans(&restore, remove_in ? &net : NULL, report, ctx, judged, err);
 }
 
 int policy_repair(const char *state_dir, struct jn_error *err)

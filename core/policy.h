@@ -40,6 +40,13 @@ int policy_show_elements(const char *state_dir, const struct attachment *a, poli
 /* Report chains whose rules differ from what jobnet loaded. */
 int policy_verify_rules(const char *state_dir, netpolicy_missing_fn report, void *ctx, struct jn_error *err);
 
+/* Take the lock and report each element of the per-job sets that no
+ * record explains; with a network (remove_in), only those naming an
+ * address of its subnets, which are deleted. *judged false when that
+ * cannot be told (tables missing or outdated, a record unreadable). */
+int policy_orphans(const char *state_dir, const struct netrecord *remove_in, netpolicy_missing_fn report, void *ctx,
+		   bool *judged, struct jn_error *err);
+
 /* Take the lock and rebuild jobnet's tables from every record. */
 int policy_repair(const char *state_dir, struct jn_error *err);
 

@@ -111,15 +111,17 @@ static void note_release(const char *owner, const char *claim, const struct jn_e
 {
 	struct owner_claims *c = data;
 
-	log_info("releasing host port claim %s of %s, which has no readable record", claim, owner);
+	log_info("releasing host port claim %s of %s, which its record does not name", claim, owner);
 	if (jn_error_is_set(failure)) {
 		jn_error_keep_first(c->err, failure);
 		c->rc = -1;
 	}
 }
 
-/* A stand-in record lists no mapping: release by owner. Cheap enough on
- * this rare path (one directory per mapped port). */
+/* A stand-in record lists no mapping, and the record of an ADD that died
+ * before it finished still has hostPort 0 where the ADD picked a port:
+ * release by owner. Cheap enough on these rare paths (one directory per
+ * mapped port). */
 static int release_claims_of(const char *state_dir, const struct attachment *a, struct jn_error *err)
 {
 	char owner[PORTS_OWNER_MAX];
@@ -158,10 +160,40 @@ static int remove_kernel_side(const char *state_dir, const struct attachment *a,
 	return silenced == 0 && removed == 0 && *policy_gone ? 0 : -1;
 }
 
+/* The record lists an address before ADD reserves it: an ADD that died in
+ * between leaves a record naming an address the next ADD may have taken.
+ * Its elements and connections are that job's now: an address reserved by
+ * another attachment that has a record is not this one's. One reserved by
+ * none (never reserved, or the reservation was lost) or by a name without
+ * a record (damaged) is cleaned as its own. The copy shares a's
+ * allocations and is not freed. */
+static int own_addresses(struct state_network *net, const struct attachment *a, struct attachment *own,
+			 struct jn_error *err)
+{
+	char key[JN_ATTACHMENT_KEY_MAX], owner[JN_ATTACHMENT_KEY_MAX];
+
+	*own = *a;
+	if (net->dir_fd < 0)
+		return 0;
+	names_attachment_key(a->container_id, a->ifname, key);
+	own->addr_count = 0;
+	for (size_t i = 0; i < a->addr_count; i++) {
+		int rc = ipam_owner(net, &a->addrs[i].addr, owner, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 1 && strcmp(owner, key) != 0 && state_has_record(net, owner))
+			continue;
+		own->addrs[own->addr_count] = a->addrs[i];
+		own->gateways[own->addr_count++] = a->gateways[i];
+	}
+	return 0;
+}
+
 int teardown_attachment(const char *state_dir, struct state_network *net, const struct attachment *a,
 			enum teardown_source source, struct jn_error *err)
 {
-	bool stand_in = source == TEARDOWN_NO_RECORD || source == TEARDOWN_UNREADABLE, policy_gone;
+	bool stand_in = source == TEARDOWN_NO_RECORD || source == TEARDOWN_UNREADABLE, policy_gone = false;
+	struct attachment own;
 	int rc = 0;
 
 	/* The relay first (it serves through the veth), then the veth goes
@@ -171,7 +203,7 @@ int teardown_attachment(const char *state_dir, struct state_network *net, const 
 	 * veth goes. */
 	if (mappings_stop_relay(a, err) < 0)
 		rc = -1;
-	if (remove_kernel_side(state_dir, a, &policy_gone, err) < 0)
+	if (own_addresses(net, a, &own, err) < 0 || remove_kernel_side(state_dir, &own, &policy_gone, err) < 0)
 		rc = -1;
 	/* An address or host port whose elements or flows are left stays
 	 * reserved, so no new job inherits them; the record stays too, and a
@@ -179,7 +211,7 @@ int teardown_attachment(const char *state_dir, struct state_network *net, const 
 	if (policy_gone) {
 		if (mappings_release_ports(state_dir, a, err) < 0)
 			rc = -1;
-		if (stand_in && release_claims_of(state_dir, a, err) < 0)
+		if ((stand_in || !a->complete) && release_claims_of(state_dir, a, err) < 0)
 			rc = -1;
 		if (release_addresses(net, a, err) < 0)
 			rc = -1;

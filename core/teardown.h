@@ -23,8 +23,9 @@ int teardown_find(struct state_network *net, const char *network, const char *co
 		  struct attachment *out, enum teardown_source *source, struct jn_error *err);
 
 /* Remove the attachment's relay, host veth, nftables elements (and its
- * connections), host ports, reservations and record, in that order. A stand-in names no port: the
- * claims its owner holds are found in the registry. For one whose record
+ * connections), host ports, reservations and record, in that order. A stand-in names no port, and the
+ * record of an unfinished ADD may name a port it picked as 0: the claims
+ * their owner holds are found in the registry. For one whose record
  * did not read (TEARDOWN_UNREADABLE) the elements it cannot name (port
  * mappings, pairs) go by rebuilding the tables from every other record.
  * Goes on past a failing step and returns the first error, so one broken

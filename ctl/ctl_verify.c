@@ -138,6 +138,25 @@ static void on_rule_drift(void *ctx, const char *what)
 	drift(ctx, "node", "%s", what);
 }
 
+static void on_orphan(void *ctx, const char *what)
+{
+	drift(ctx, "node", "nftables element %s, which no record explains", what);
+}
+
+/* Job elements and pairs no record explains (from a job that died with a
+ * killed process, or put in by hand). With several state directories the
+ * tables hold the jobs of all: one directory's records cannot tell. */
+static void verify_orphans(struct verify_run *run, const struct ctl_options *opts)
+{
+	struct jn_error err = { 0 };
+	bool judged;
+
+	if (opts->state_dirs.count != 1)
+		return;
+	if (policy_orphans(opts->state_dirs.items[0], NULL, on_orphan, run, &judged, &err) < 0)
+		drift(run, "node", "cannot look for elements no record explains: %s", err.msg);
+}
+
 static void verify_rules(struct verify_run *run, const char *state_dir)
 {
 	struct jn_error err = { 0 };
@@ -161,6 +180,7 @@ static void verify_leftovers(struct verify_run *run, const struct ctl_options *o
 		run->problems++;
 		return;
 	}
+	verify_orphans(run, opts);
 	if (link_socket_open(&sk, &err) < 0 || link_each(sk, verify_link, run, &err) < 0)
 		drift(run, "node", "cannot list the links: %s", err.msg);
 	for (size_t i = 0; i < opts->state_dirs.count; i++) {

@@ -6,9 +6,9 @@
  *
  * <key> is "<network>:<container ID>:<ifname>" (no part can hold ':'); each
  * entry is a symlink whose target "<IPv4|->|<IPv6|->|<its own group>" says
- * what the pairs need, in one readlink. Entries exist exactly while the
- * job's elements do: they are written after the elements go in and removed
- * after they go out, under the policy lock.
+ * what the pairs need, in one readlink. An entry is written before the
+ * job's pairs go in and removed after they go out, under the policy lock:
+ * whatever moment a process dies at, every job that has pairs is listed.
  */
 #ifndef JOBNET_GROUPS_H
 #define JOBNET_GROUPS_H

@@ -11,6 +11,7 @@
 #include "netpolicy/nfquery.h"
 #include "netpolicy/nftrun.h"
 #include "netpolicy/nftwire.h"
+#include "netpolicy/orphans.h"
 #include "netpolicy/pairs.h"
 #include "netpolicy/render.h"
 #include "netpolicy/ruleset.h"
@@ -234,6 +235,7 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 	cleanup_strbuf struct strbuf batch = STRBUF_INIT;
 	cleanup_close int fd = -1;
 	bool current, in_place = false;
+	int rc = 0;
 
 	if (netpolicy_validate_network(net, err) < 0 || (old_net && netpolicy_validate_network(old_net, err) < 0) ||
 	    (job != NULL && netpolicy_validate_job(job, err) < 0))
@@ -241,26 +243,60 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 	if (groups_open(policy_dir, true, &fd, err) < 0 || netpolicy_tables_are_current(&current, err) < 0 ||
 	    (job != NULL && network_in_place(current, net, old_net, &in_place, err) < 0))
 		return -1;
-	if (in_place) {
-		if (change_job_directly(fd, RENDER_ADD, job, NULL, err) < 0)
-			return -1;
-	} else if (attach_batch(fd, current, net, old_net, job, restore, &batch, err) < 0 || run_batch(&batch, err) < 0)
+	/* The index entry goes in before the pairs and out after them (detach):
+	 * whenever a process dies, the index lists every job that has pairs, so
+	 * the DEL of either end of a pair finds it. */
+	if (job != NULL && groups_add(fd, job, err) < 0)
 		return -1;
+	if (in_place)
+		rc = change_job_directly(fd, RENDER_ADD, job, NULL, err);
+	else if (attach_batch(fd, current, net, old_net, job, restore, &batch, err) < 0 || run_batch(&batch, err) < 0)
+		rc = -1;
+	if (rc < 0) {
+		if (job != NULL)
+			groups_remove(fd, job, NULL);
+		return -1;
+	}
 	/* The tables were just loaded from the templates: remember their rules. */
 	if (!current && ruleset_save(policy_dir, err) < 0)
 		return -1;
-	/* The index follows the elements: a crash between the two leaves a job
-	 * that others do not pair with, which fails closed. */
-	if (job == NULL)
-		return 0;
-	return groups_add(fd, job, err) < 0 ? -1 : forget_udp_flows(job, err);
+	return job == NULL ? 0 : forget_udp_flows(job, err);
+}
+
+/* The mappings whose DNAT element is the job's own: under the same key the
+ * kernel may hold another job's (this job's ADD died before it claimed the
+ * port, which the other holds now), and that one must stay. */
+static int own_maps(const struct netpolicy_job *job, struct portmap *out, size_t *count, struct jn_error *err)
+{
+	*count = 0;
+	for (size_t i = 0; i < job->map_count; i++) {
+		bool mine = false;
+		for (size_t a = 0; !mine && a < job->addr_count; a++) {
+			struct element e;
+			char set[RENDER_SET_MAX];
+			bool exists;
+			if (!render_map_targets(&job->maps[i], &job->addrs[a].addr))
+				continue;
+			render_map_element(&job->maps[i], &job->addrs[a].addr, NULL, &e, set);
+			if (nftwire_element_lookup(&e, &exists, &mine, err) < 0)
+				return -1;
+		}
+		if (mine)
+			out[(*count)++] = job->maps[i];
+	}
+	return 0;
 }
 
 int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err)
 {
+	struct portmap maps[JN_MAX_PORTMAPS];
+	struct netpolicy_job own = *job;
 	cleanup_close int fd = -1;
 	bool current[2], skip[2];
 
+	if (job->map_count > JN_MAX_PORTMAPS)
+		return jn_error_set(err, JN_ERR_NFTABLES, "%zu port mappings: at most %d", job->map_count,
+				    JN_MAX_PORTMAPS);
 	if (netpolicy_validate_job(job, err) < 0 || groups_open(policy_dir, false, &fd, err) < 0 ||
 	    each_table_is_current(current, err) < 0)
 		return -1;
@@ -268,8 +304,11 @@ int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, st
 	 * job to remove; the other one still may. */
 	skip[ELEMENT_INET] = !current[ELEMENT_INET];
 	skip[ELEMENT_BRIDGE] = !current[ELEMENT_BRIDGE];
+	if (current[ELEMENT_INET] && own_maps(job, maps, &own.map_count, err) < 0)
+		return -1;
+	own.maps = maps;
 	if ((current[ELEMENT_INET] || current[ELEMENT_BRIDGE]) &&
-	    change_job_directly(fd, RENDER_DELETE, job, skip, err) < 0)
+	    change_job_directly(fd, RENDER_DELETE, &own, skip, err) < 0)
 		return -1;
 	return groups_remove(fd, job, err);
 }
@@ -346,6 +385,15 @@ int netpolicy_job_lookups(const char *policy_dir, const struct netpolicy_job *jo
 		return -1;
 	render_job(out, RENDER_GET, job);
 	return pairs_each(fd, job, false, add_pair, &sink, err);
+}
+
+int netpolicy_orphans(const struct netpolicy_restore *restore, const struct netpolicy_network *remove_in,
+		      netpolicy_missing_fn report, void *ctx, bool *judged, struct jn_error *err)
+{
+	struct orphans_scope scope = { .subnets = remove_in ? remove_in->subnets : NULL,
+				       .subnet_count = remove_in ? remove_in->subnet_count : 0 };
+
+	return orphans_find(restore, remove_in ? &scope : NULL, report, ctx, judged, err);
 }
 
 int netpolicy_list(const char *command, char **out, struct jn_error *err)

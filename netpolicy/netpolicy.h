@@ -56,6 +56,8 @@ struct netpolicy_job {
 struct netpolicy_visitor {
 	int (*network)(void *ctx, const struct netpolicy_network *net, struct jn_error *err);
 	int (*job)(void *ctx, const struct netpolicy_job *job, struct jn_error *err);
+	/* A record that does not read, so its job is not visited (may be NULL). */
+	void (*unreadable)(void *ctx);
 	void *ctx;
 };
 
@@ -97,6 +99,14 @@ int netpolicy_job_lookups(const char *policy_dir, const struct netpolicy_job *jo
  * templates made when they were last loaded (a deleted masquerade rule, an
  * added accept). */
 int netpolicy_verify_rules(const char *policy_dir, netpolicy_missing_fn report, void *ctx, struct jn_error *err);
+
+/* Report each element of the per-job sets and maps that no record
+ * explains (see orphans.h); with a network (remove_in not NULL), only those
+ * naming an address of its subnets, deleted in one transaction. *judged is
+ * false when nothing could be judged: jobnet's tables are missing or
+ * outdated, or a record does not read. */
+int netpolicy_orphans(const struct netpolicy_restore *restore, const struct netpolicy_network *remove_in,
+		      netpolicy_missing_fn report, void *ctx, bool *judged, struct jn_error *err);
 
 /* Run nft text that lists something (jobnetctl show); *out is malloc'd. */
 int netpolicy_list(const char *command, char **out, struct jn_error *err);

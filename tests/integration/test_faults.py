@@ -5,6 +5,7 @@ nothing may crash. JOBNET_FAULTS=<kills> makes the kill run longer (the
 default, for make test, is 60)."""
 
 import fcntl
+import json
 import os
 import random
 import signal
@@ -236,3 +237,200 @@ def gc_sweeps_what_killed_writers_left(env):
     expect_eq([p for p in strays if os.path.exists(p)], [], "temporary files after GC")
     expect_eq(node.records(), ["c1:eth0"], "records after GC")
     node.delete("c1").expect_ok()
+
+
+ROUNDS = max(20, KILLS // 2)
+JOB_SUBNETS = ("10.77.0.", "fd00:73::")
+
+
+def group_conf(node, shared):
+    """A job of group run-1 with an ephemeral host port and, for some, a
+    host port they all want (one at a time gets it, the others 107)."""
+    maps = [{"hostPort": 0, "containerPort": 80, "protocol": "tcp"}]
+    if shared:
+        maps.append({"hostPort": HOST_PORT + 7, "containerPort": 81, "protocol": "udp"})
+    return node.conf(subnet6="fd00:73::/64", capabilities={"portMappings": True},
+                     runtimeConfig={"jobnet": {"group": "run-1"}, "portMappings": maps})
+
+
+def recorded(node):
+    """Addresses and host veths the records hold, and their owners."""
+    addrs, veths, owners = set(), set(), set()
+    d = os.path.join(node.state_dir, node.network, "attachments")
+    for name in os.listdir(d) if os.path.isdir(d) else []:
+        if name.startswith("."):
+            continue
+        record = json.load(open(os.path.join(d, name)))
+        addrs.update(ip["address"].split("/")[0] for ip in record.get("ips", []))
+        veths.add(record.get("hostVeth", ""))
+        owners.add("%s:%s" % (node.network, name))
+    return addrs, veths, owners
+
+
+def expect_nothing_unowned(node, what):
+    """No element names an address or port no record holds; no host port
+    claim names an owner without a record."""
+    addrs, veths, owners = recorded(node)
+    for table in ("inet", "bridge"):
+        proc = node.nft("-j", "list", "table", table, "jobnet", check=False)
+        if proc.returncode != 0:
+            continue
+        for obj in json.loads(proc.stdout)["nftables"]:
+            s = obj.get("set") or obj.get("map")
+            if s is None or s["name"] in ("bridges", "subnets4", "subnets6", "masq_subnets4", "masq_subnets6",
+                                          "protect4", "protect6", "host_allow"):
+                continue
+            for e in s.get("elem", []):
+                text = json.dumps(e)
+                for word in text.replace('"', " ").replace(",", " ").replace("}", " ").split():
+                    if word.startswith(JOB_SUBNETS) and "/" not in word:
+                        expect(word in addrs, "%s: %s %s names %s, which no record holds" % (what, s["name"], text,
+                                                                                             word))
+                    if word.startswith("jn") and len(word) == 14:
+                        expect(word in veths, "%s: %s %s names port %s of no record" % (what, s["name"], text,
+                                                                                        word))
+    pdir = os.path.join(node.state_dir, "policy", "ports")
+    for port in os.listdir(pdir) if os.path.isdir(pdir) else []:
+        for entry in os.listdir(os.path.join(pdir, port)):
+            owner = os.readlink(os.path.join(pdir, port, entry))
+            expect(owner in owners, "%s: host port %s/%s is claimed by %s, which has no record" % (what, port, entry,
+                                                                                                  owner))
+
+
+@test
+def concurrent_kills_of_a_group_leave_nothing_unowned(env):
+    """Jobs of one group, with host ports, added and deleted at once while
+    SIGKILLs land: after a runtime's recovery (DEL of what died, then GC) no
+    element, pair or host port claim names what no record holds."""
+    node = env.node(name="faults")
+    seed = int(os.environ.get("JOBNET_FAULT_SEED", str(os.getpid())))
+    rng = random.Random(seed)
+    print("    JOBNET_FAULT_SEED=%d, %d rounds" % (seed, ROUNDS))
+    names = ["g%d" % i for i in range(4)]
+    confs = {n: group_conf(node, shared=i < 2) for i, n in enumerate(names)}
+    spaces = {n: env.netns(n) for n in names}
+    bystander = env.netns("bystander")
+    node.add(bystander, "bystander", conf=bystander_conf(node)).expect_ok()
+    baseline = node.fingerprint()
+    add_time = timed(lambda: node.add(spaces["g0"], "g0", conf=confs["g0"]).expect_ok())
+    node.delete("g0", conf=confs["g0"]).expect_ok()
+    attached, kills = set(), 0
+    for round_no in range(ROUNDS):
+        procs = {}
+        for n in names:
+            procs[n] = node.plugin.start(node, "DEL" if n in attached else "ADD", confs[n], cid=n,
+                                         netns=spaces[n].path)
+        for n in rng.sample(names, rng.randint(0, len(names))):
+            time.sleep(rng.uniform(0, add_time))  # the random point of the kill
+            procs[n].send_signal(signal.SIGKILL)
+        for n, proc in procs.items():
+            rc = proc.wait()
+            kills += rc == -signal.SIGKILL
+            if n in attached:
+                attached.discard(n)
+                if rc != 0:
+                    node.delete(n, conf=confs[n]).expect_ok()
+            elif rc == 0:
+                attached.add(n)
+            else:
+                node.delete(n, conf=confs[n]).expect_ok()
+        jn.wait_for(lambda: not held_locks(node), timeout=1.0, interval=0.01)
+        what = "round %d (attached %s)" % (round_no, sorted(attached))
+        expect_nothing_unowned(node, what + ", after the DELs")
+        gc = node.conf()
+        gc["cni.dev/valid-attachments"] = [{"containerID": c, "ifname": "eth0"}
+                                           for c in sorted(attached) + ["bystander"]]
+        node.run("GC", gc).expect_ok()
+        expect_nothing_unowned(node, what + ", after GC")
+        verify = node.ctl("verify", check=False)
+        expect(verify.returncode == 0, "%s: jobnetctl verify:\n%s" % (what, verify.stdout))
+    for n in sorted(attached):
+        node.delete(n, conf=confs[n]).expect_ok()
+    expect_back_to(baseline, node, "after the last round")
+    expect(kills >= ROUNDS // 2, "too few kills landed: %d in %d rounds" % (kills, ROUNDS))
+    print("    %d rounds, %d kills" % (ROUNDS, kills))
+
+
+@test
+def pairs_of_a_member_the_index_lost_do_not_outlive_it(env):
+    """The index once lost an entry to a kill (elements and pairs in, the
+    entry not yet): the member's DEL then could not find its pairs. GC
+    removes them, and verify reports them until then."""
+    node = env.node(name="faults")
+    conf = bystander_conf(node)
+    spaces = {n: env.netns(n) for n in ("bystander", "k", "m")}
+    node.add(spaces["bystander"], "bystander", conf=conf).expect_ok()
+    baseline = node.fingerprint()
+    k_addrs = [ip["address"].split("/")[0] for ip in node.add(spaces["k"], "k", conf=conf).expect_ok().json["ips"]]
+    node.add(spaces["m"], "m", conf=conf).expect_ok()
+    os.unlink(os.path.join(node.state_dir, "policy", "members", "run-1", "faults:k:eth0"))
+    node.delete("m", conf=conf).expect_ok()
+    node.delete("k", conf=conf).expect_ok()
+    left = [e for s in ("job_talk4", "job_talk6") for e in node.nft_set(s) if any(a in e for a in k_addrs)]
+    expect(left, "no pair of k is left: the test does not set up what it means to")
+    verify = node.ctl("verify", check=False)
+    expect(verify.returncode == 1 and "no record explains" in verify.stdout and k_addrs[0] in verify.stdout,
+           "jobnetctl verify with pairs no record explains: %s" % verify.stdout)
+    gc = node.conf()
+    gc["cni.dev/valid-attachments"] = [{"containerID": "bystander", "ifname": "eth0"}]
+    node.run("GC", gc).expect_ok()
+    expect_back_to(baseline, node, "after GC")
+    verify = node.ctl("verify", check=False)
+    expect(verify.returncode == 0, "jobnetctl verify after GC: %s" % verify.stdout)
+
+
+@test
+def del_after_an_add_killed_once_its_port_was_claimed_releases_it(env):
+    """Killed between claiming an ephemeral host port and writing the record
+    that names it, an ADD leaves a record saying hostPort 0: its DEL must
+    release the port it claimed."""
+    node = env.node(name="faults")
+    maps = [{"hostPort": 0, "containerPort": 80, "protocol": "tcp"}]
+    conf = node.conf(capabilities={"portMappings": True}, runtimeConfig={"portMappings": maps})
+    job, other = env.netns("v"), env.netns("w")
+    r = node.add(job, "v", conf=conf).expect_ok()
+    port = r.json["portMappings"][0]["hostPort"]
+    # What such a kill leaves: the record (and its copy) as first written,
+    # unfinished and with hostPort 0, and no DNAT element yet.
+    attachments = os.path.join(node.state_dir, "faults", "attachments")
+    for name in ("v:eth0", ".v:eth0.copy"):
+        path = os.path.join(attachments, name)
+        record = json.load(open(path))
+        record["complete"] = False
+        record["portMappings"][0]["hostPort"] = 0
+        with open(path, "w") as f:
+            json.dump(record, f)
+    node.nft("delete", "element", "inet", "jobnet", "portmap_any4", "{ tcp . %d }" % port)
+    node.delete("v", conf=conf).expect_ok()
+    claims = os.path.join(node.state_dir, "policy", "ports", "tcp-%d" % port)
+    expect(not os.path.isdir(claims) or not os.listdir(claims), "the claim of tcp/%d outlived the DEL" % port)
+    mine = [{"hostPort": port, "containerPort": 80, "protocol": "tcp"}]
+    node.add(other, "w", conf=node.conf(capabilities={"portMappings": True},
+                                        runtimeConfig={"portMappings": mine})).expect_ok()
+    node.delete("w").expect_ok()
+
+
+@test
+def del_after_an_add_killed_before_its_reservations_spares_their_new_holder(env):
+    """An ADD killed after its record named its addresses but before it
+    reserved them leaves a record naming addresses the next ADD may take:
+    the DEL of the dead one must not remove the new holder's elements."""
+    node = env.node(name="faults")
+    conf = bystander_conf(node)
+    spaces = {n: env.netns(n) for n in ("bystander", "v", "w")}
+    node.add(spaces["bystander"], "bystander", conf=conf).expect_ok()
+    node.add(spaces["v"], "v", conf=conf).expect_ok()
+    path = os.path.join(node.state_dir, "faults", "attachments", "v:eth0")
+    record = json.load(open(path))
+    node.delete("v", conf=conf).expect_ok()
+    # What the kill left: the record as first written, nothing else.
+    record["complete"] = False
+    for name in ("v:eth0", ".v:eth0.copy"):
+        with open(os.path.join(node.state_dir, "faults", "attachments", name), "w") as f:
+            json.dump(record, f)
+    addrs = [ip["address"].split("/")[0] for ip in record["ips"]]
+    r = node.add(spaces["w"], "w", conf=conf, args="IP=%s" % ",".join(addrs)).expect_ok()
+    expect_eq(sorted(ip["address"].split("/")[0] for ip in r.json["ips"]), sorted(addrs), "w's addresses")
+    node.delete("v", conf=conf).expect_ok()
+    node.check(spaces["w"], "w", r.json, conf=conf).expect_ok()
+    node.delete("w", conf=conf).expect_ok()

@@ -144,7 +144,8 @@ def a_job_cannot_send_the_node_errors_about_others_connections(env):
         before = unreachables_received(topo)
         packet = frames.icmp4_error(b1.addr[4], "10.61.0.1", 3, 3, quoted)
         frames.send(b1.ns, "eth0", frames.ethernet(gateway_mac(topo, "jobnet1"), b1.mac, frames.ETH_P_IP, packet))
-        time.sleep(0.3)
+        # Until it counts one, or long enough for a dropped one to show nothing.
+        jn.wait_for(lambda: unreachables_received(topo) > before, 0.3)
         return unreachables_received(topo) - before
 
     expect_eq(forge(), 0, "forged errors about the node's flow with a1 that the node took in")
