@@ -167,3 +167,40 @@ def the_nodes_frames_to_a_job_reach_no_other_job(env):
 @test
 def the_nodes_frames_to_a_job_reach_no_other_job_with_br_netfilter(env):
     frames_to_a_quiet_job(env, br_netfilter=True)
+
+
+@test
+def a_mapped_flow_the_bridge_floods_reaches_no_other_job_with_br_netfilter(env):
+    """With br_netfilter on, what a port mapping sends to a job on the same
+    bridge is forwarded by the bridge (packet type host); flooded when the
+    job's MAC has left the forwarding table, it must not reach another job."""
+    topo = Topology(env, jobs=JOBS, br_netfilter=True)
+    a1, c1 = topo.jobs["a1"], topo.jobs["c1"]
+    ns = env.netns("web")
+    maps = [{"hostPort": 9400, "containerPort": SINK_PORT, "protocol": "udp"}]
+    r = topo.node.add(ns, "web", conf=dict(topo.confs["neta"], runtimeConfig={"jobnet": {"group": "A"},
+                                                                              "portMappings": maps})).expect_ok()
+    env.remember("web", r)
+    addr = [ip["address"].split("/")[0] for ip in r.json["ips"] if ":" not in ip["address"]][0]
+
+    class Web:
+        name, mac, veth = "web", r.json["interfaces"][2]["mac"], r.json["interfaces"][1]["name"]
+    sink = env.listener.sink(ns, addr, SINK_PORT)
+    capture = frames.Capture(c1.ns, "eth0")
+    env.defer(capture.close)
+    expect_eq(jn.icmp_probe(topo.ns, addr, 1.0)[0], "reached", "node -> web")
+
+    def through_the_mapping(marker):
+        forget_port(topo, Web)
+        s = jn.socket_in(a1.ns, "10.61.0.1", socket.SOCK_DGRAM)
+        try:
+            s.sendto(marker, ("10.61.0.1", 9400))
+        finally:
+            s.close()
+        jn.wait_for(lambda: any(marker in d for _, d in sink), 2.0, "a1's datagram reaching web through the mapping")
+
+    through_the_mapping(b"mapped-for-web")
+    expect(not capture.seen(b"mapped-for-web", NOTHING_COMES), "c1's port saw a1's datagram to web")
+    flush(topo, "forward")
+    through_the_mapping(b"flooded")
+    expect(capture.seen(b"flooded"), "without the forward chain the flood should reach c1: the test cannot fail")
