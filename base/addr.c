@@ -136,6 +136,11 @@ bool prefix_overlaps(const struct jn_prefix *a, const struct jn_prefix *b)
 	return a->len <= b->len ? prefix_contains(a, &b->addr) : prefix_contains(b, &a->addr);
 }
 
+bool prefix_covers(const struct jn_prefix *outer, const struct jn_prefix *inner)
+{
+	return inner->len >= outer->len && prefix_contains(outer, &inner->addr);
+}
+
 void prefix_last(const struct jn_prefix *prefix, struct jn_addr *out)
 {
 	int size = addr_size(prefix->addr.family);

@@ -49,6 +49,8 @@ void prefix_network(const struct jn_prefix *prefix, struct jn_addr *out);
 bool prefix_is_network(const struct jn_prefix *prefix);
 bool prefix_contains(const struct jn_prefix *prefix, const struct jn_addr *addr);
 bool prefix_overlaps(const struct jn_prefix *a, const struct jn_prefix *b);
+/* True when every address of inner is inside outer (same family). */
+bool prefix_covers(const struct jn_prefix *outer, const struct jn_prefix *inner);
 /* The last address of the prefix (the IPv4 broadcast address). */
 void prefix_last(const struct jn_prefix *prefix, struct jn_addr *out);
 

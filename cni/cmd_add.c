@@ -11,6 +11,8 @@
 
 #include "core/attach.h"
 #include "base/cleanup.h"
+#include "core/cluster.h"
+#include "core/clusterroutes.h"
 #include "core/ipam.h"
 #include "kernel/link.h"
 #include "base/log.h"
@@ -29,6 +31,7 @@ struct add_undo {
 	bool record_written;
 	size_t claimed; /* addresses claimed, in a->addrs order */
 	struct attach_undo kernel;
+	struct clusterroutes_undo routes;
 	bool mappings_installed;
 	bool policy_added;
 };
@@ -59,6 +62,7 @@ static void add_rollback(struct add_run *run)
 	}
 	if (run->undo.mappings_installed)
 		mappings_remove(state_dir, &run->a, &ignored);
+	clusterroutes_undo(run->node, &run->rec, &run->undo.routes);
 	attach_kernel_undo(run->node, &run->rec, &run->a, &run->undo.kernel);
 	for (size_t i = 0; i < run->undo.claimed; i++)
 		ipam_release(run->net, &run->a.addrs[i].addr, owner, &ignored);
@@ -144,6 +148,17 @@ static int reserve_addresses(struct add_run *run, struct jn_error *err)
 	return 0;
 }
 
+/* Routes an earlier configuration of the network had and this one has
+ * not. Failing to delete one fails no ADD: verify reports it, repair
+ * deletes it. */
+static void drop_stale_routes(struct add_run *run, const struct netrecord *old)
+{
+	struct jn_error failed = { 0 };
+
+	if (old != NULL && clusterroutes_drop_stale(run->p->conf.state_dir, run->node, old, &run->rec, &failed) < 0)
+		log_warn("leaving a route the configuration dropped: %s", failed.msg);
+}
+
 static int install_policy(struct add_run *run, struct jn_error *err)
 {
 	const char *state_dir = run->p->conf.state_dir;
@@ -159,7 +174,11 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 	}
 	if (found && netrecord_equal(&old, &run->rec))
 		found = false;
-	if (netrecord_write(run->net, &run->rec, err) < 0 || policy_lock(state_dir, &lock, err) < 0)
+	/* The record first: a route no record lists is jobnetctl repair's to
+	 * delete. */
+	if (netrecord_write(run->net, &run->rec, err) < 0 ||
+	    clusterroutes_ensure(run->node, &run->rec, &run->undo.routes, err) < 0 ||
+	    policy_lock(state_dir, &lock, err) < 0)
 		return -1;
 	/* Host ports are claimed under the policy lock, so two ADDs never
 	 * choose one; the relay has bound them before anything goes in. */
@@ -174,7 +193,10 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 		return -1;
 	relay_commit(&run->relay_commit_fd);
 	run->undo.policy_added = true;
-	return policy_attach_locked(state_dir, &run->rec, found ? &old : NULL, &run->a, err);
+	if (policy_attach_locked(state_dir, &run->rec, found ? &old : NULL, &run->a, err) < 0)
+		return -1;
+	drop_stale_routes(run, found ? &old : NULL);
+	return 0;
 }
 
 static int build_result(struct add_run *run, json_t **result, struct jn_error *err)
@@ -227,7 +249,8 @@ static int enforce_decision(struct add_run *run, bool *host, struct jn_error *er
 	bool in_node_ns;
 
 	netrecord_from_conf(&run->p->conf, &run->rec);
-	if (policy_check_peers(&run->rec, &run->p->facts, err) < 0)
+	if (policy_check_peers(&run->rec, &run->p->facts, err) < 0 ||
+	    cluster_check_facts(&run->rec.cluster, run->rec.subnets, run->rec.subnet_count, &run->p->facts, err) < 0)
 		return -1;
 	mode_decide(run->p->conf.network_mode, &run->p->facts, &run->decision);
 	if (netns_is_current(run->sb.netns_fd, &in_node_ns, err) < 0)

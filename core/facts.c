@@ -17,6 +17,7 @@ enum fact_id {
 	FACT_ROLE,
 	FACT_ROUTES,
 	FACT_PEERS,
+	FACT_ROUTERS,
 	FACT_COUNT,
 };
 
@@ -33,11 +34,13 @@ static const struct fact_desc {
 	[FACT_ROLE] = { "role", "role", "jobnet.dev/role", "JOBNET_ROLE" },
 	[FACT_ROUTES] = { "routes", "routes", "jobnet.dev/routes", "JOBNET_ROUTES" },
 	[FACT_PEERS] = { "peers", "peers", "jobnet.dev/peers", "JOBNET_PEERS" },
+	[FACT_ROUTERS] = { "routers", "routers", "jobnet.dev/routers", "JOBNET_ROUTERS" },
 };
 
 const char *const facts_cni_arg_keys[] = {
-	"JOBNET_GROUP", "JOBNET_MULTINODE", "JOBNET_BLOCKS", "JOBNET_TOTAL_BLOCKS",
-	"JOBNET_ROLE",	"JOBNET_ROUTES",    "JOBNET_PEERS",  NULL,
+	"JOBNET_GROUP",	       "JOBNET_MULTINODE", "JOBNET_BLOCKS",
+	"JOBNET_TOTAL_BLOCKS", "JOBNET_ROLE",	   "JOBNET_ROUTES",
+	"JOBNET_PEERS",	       "JOBNET_ROUTERS",   NULL,
 };
 
 #define BLOCKS_MAX 1000000
@@ -119,14 +122,30 @@ static int add_route(struct jobfacts *f, const char *group)
 	return 0;
 }
 
-static int add_peer(struct jobfacts *f, const char *text)
+/* An address or CIDR into list; the same one twice counts once. */
+static int add_prefix(struct jn_prefix *list, size_t *count, const char *text)
 {
 	struct jn_prefix p;
 
-	if (!prefix_parse(text, false, &p) || !prefix_is_network(&p) || f->peer_count == JN_FACTS_MAX_PEERS)
+	if (!prefix_parse(text, false, &p) || !prefix_is_network(&p))
 		return -1;
-	f->peers[f->peer_count++] = p;
+	for (size_t i = 0; i < *count; i++)
+		if (list[i].len == p.len && addr_equal(&list[i].addr, &p.addr))
+			return 0;
+	if (*count == JN_FACTS_MAX_PEERS)
+		return -1;
+	list[(*count)++] = p;
 	return 0;
+}
+
+static int add_peer(struct jobfacts *f, const char *text)
+{
+	return add_prefix(f->peers, &f->peer_count, text);
+}
+
+static int add_router(struct jobfacts *f, const char *text)
+{
+	return add_prefix(f->routers, &f->router_count, text);
 }
 
 static int set_list(struct jobfacts *f, enum fact_id id, const char *value, const char *channel, struct jn_error *err)
@@ -135,6 +154,13 @@ static int set_list(struct jobfacts *f, enum fact_id id, const char *value, cons
 		f->route_count = 0;
 		if (each_item(value, add_route, f) < 0)
 			return bad(err, "routes", channel, value, "a comma-separated list of at most 32 group names");
+		return 0;
+	}
+	if (id == FACT_ROUTERS) {
+		f->router_count = 0;
+		if (each_item(value, add_router, f) < 0)
+			return bad(err, "routers", channel, value,
+				   "a comma-separated list of at most 64 addresses or CIDRs without host bits");
 		return 0;
 	}
 	f->peer_count = 0;
@@ -193,7 +219,7 @@ static int json_fact_text(const json_t *value, enum fact_id id, char *buf, size_
 		*out = buf;
 		return 0;
 	}
-	if ((id == FACT_ROUTES || id == FACT_PEERS) && json_is_array(value)) {
+	if ((id == FACT_ROUTES || id == FACT_PEERS || id == FACT_ROUTERS) && json_is_array(value)) {
 		size_t i, len = 0;
 		json_t *item;
 		buf[0] = '\0';
@@ -303,6 +329,24 @@ int facts_collect(const struct facts_sources *src, struct jobfacts *out, struct 
 	return facts_validate(out, err);
 }
 
+/* Each peer and router is one element of an interval set keyed by the
+ * job: two that overlap could not both go in. */
+static int check_overlaps(const struct jn_prefix *a, size_t a_count, const char *a_name, const struct jn_prefix *b,
+			  size_t b_count, const char *b_name, struct jn_error *err)
+{
+	char x[JN_ADDR_STRLEN], y[JN_ADDR_STRLEN];
+
+	for (size_t i = 0; i < a_count; i++) {
+		for (size_t k = a == b ? i + 1 : 0; k < b_count; k++) {
+			if (!prefix_overlaps(&a[i], &b[k]))
+				continue;
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid facts: %s %s and %s %s overlap",
+					    a_name, prefix_format(&a[i], x), b_name, prefix_format(&b[k], y));
+		}
+	}
+	return 0;
+}
+
 int facts_validate(const struct jobfacts *f, struct jn_error *err)
 {
 	if ((f->blocks == 0) != (f->total_blocks == 0))
@@ -316,6 +360,10 @@ int facts_validate(const struct jobfacts *f, struct jn_error *err)
 	if (f->route_count > 0 && f->role != JN_ROLE_ROUTER)
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
 				    "invalid facts: \"routes\" (%s...) are only for role \"router\"", f->routes[0]);
+	if (check_overlaps(f->peers, f->peer_count, "peer", f->peers, f->peer_count, "peer", err) < 0 ||
+	    check_overlaps(f->routers, f->router_count, "router", f->routers, f->router_count, "router", err) < 0 ||
+	    check_overlaps(f->peers, f->peer_count, "peer", f->routers, f->router_count, "router", err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -329,18 +377,27 @@ const char *facts_role_name(enum jobrole role)
 	return role == JN_ROLE_ROUTER ? "router" : "worker";
 }
 
+json_t *facts_prefixes_to_json(const struct jn_prefix *list, size_t count)
+{
+	json_t *array = json_array();
+	char text[JN_ADDR_STRLEN];
+
+	for (size_t i = 0; array != NULL && i < count; i++)
+		json_array_append_new(array, json_string(prefix_format(&list[i], text)));
+	return array;
+}
+
 json_t *facts_to_json(const struct jobfacts *f)
 {
-	json_t *routes = json_array(), *peers = json_array();
-	char text[JN_ADDR_STRLEN];
+	json_t *routes = json_array();
 
 	for (size_t i = 0; routes != NULL && i < f->route_count; i++)
 		json_array_append_new(routes, json_string(f->routes[i]));
-	for (size_t i = 0; peers != NULL && i < f->peer_count; i++)
-		json_array_append_new(peers, json_string(prefix_format(&f->peers[i], text)));
-	return json_pack("{s:s, s:b, s:i, s:i, s:s, s:o, s:o}", "group", f->group, "multinode", f->multinode, "blocks",
-			 (int)f->blocks, "totalBlocks", (int)f->total_blocks, "role", facts_role_name(f->role),
-			 "routes", routes, "peers", peers);
+	return json_pack("{s:s, s:b, s:i, s:i, s:s, s:o, s:o, s:o}", "group", f->group, "multinode", f->multinode,
+			 "blocks", (int)f->blocks, "totalBlocks", (int)f->total_blocks, "role",
+			 facts_role_name(f->role), "routes", routes, "peers",
+			 facts_prefixes_to_json(f->peers, f->peer_count), "routers",
+			 facts_prefixes_to_json(f->routers, f->router_count));
 }
 
 int facts_from_json(const json_t *j, struct jobfacts *out, struct jn_error *err)

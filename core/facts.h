@@ -39,6 +39,9 @@ struct jobfacts {
 	char routes[JN_FACTS_MAX_ROUTES][JN_ID_MAX + 1];
 	size_t peer_count;
 	struct jn_prefix peers[JN_FACTS_MAX_PEERS];
+	/* Routers on other nodes that may open connections to the job. */
+	size_t router_count;
+	struct jn_prefix routers[JN_FACTS_MAX_PEERS];
 };
 
 /* The channels, as the configuration and environment carry them; any may be
@@ -57,10 +60,11 @@ int facts_collect(const struct facts_sources *src, struct jobfacts *out, struct 
 
 /* Parse one fact from text, as jobnetctl's flags and the string channels
  * give it ("group", "multinode", "blocks", "total-blocks", "role", "routes",
- * "peers"). */
+ * "peers", "routers"). */
 int facts_set_text(struct jobfacts *f, const char *fact, const char *value, const char *channel, struct jn_error *err);
 
-/* Check facts that depend on each other (blocks <= total-blocks, ...). */
+/* Check facts that depend on each other (blocks <= total-blocks, no two
+ * peers or routers overlapping, ...). */
 int facts_validate(const struct jobfacts *f, struct jn_error *err);
 
 /* True when the job holds only part of the instance. */
@@ -69,6 +73,8 @@ bool facts_is_partial(const struct jobfacts *f);
 const char *facts_role_name(enum jobrole role);
 
 json_t *facts_to_json(const struct jobfacts *f);
+/* ["10.0.2.11/32", ...] */
+json_t *facts_prefixes_to_json(const struct jn_prefix *list, size_t count);
 int facts_from_json(const json_t *j, struct jobfacts *out, struct jn_error *err);
 
 /* CNI_ARGS keys of the facts, for the list of keys the plugin consumes. */

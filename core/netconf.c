@@ -306,6 +306,11 @@ static int parse_host_services(struct netconf *conf, json_t *value, struct jn_er
 	return 0;
 }
 
+static int parse_cluster(struct netconf *conf, json_t *value, struct jn_error *err)
+{
+	return cluster_parse(value, &conf->cluster, err);
+}
+
 static int parse_network_mode(struct netconf *conf, json_t *value, struct jn_error *err)
 {
 	return mode_parse_level(value, &conf->network_mode, err);
@@ -404,6 +409,7 @@ static const struct key_rule key_rules[] = {
 	{ "networkMode", parse_network_mode },
 	{ "protect", parse_protect },
 	{ "hostServices", parse_host_services },
+	{ "cluster", parse_cluster },
 	{ "prevResult", parse_prev_result },
 	{ "cni.dev/valid-attachments", parse_valid_attachments },
 	{ "cni.dev/attachments", parse_valid_attachments },
@@ -485,6 +491,18 @@ static int check_family(struct netconf_family *fam, const char *subnet_key, cons
 	return check_gateway(fam, gw_key, err);
 }
 
+static int check_cluster(const struct netconf *conf, struct jn_error *err)
+{
+	struct jn_prefix subnets[2];
+	size_t count = 0;
+
+	if (conf->v4.enabled)
+		subnets[count++] = conf->v4.subnet;
+	if (conf->v6.enabled)
+		subnets[count++] = conf->v6.subnet;
+	return cluster_check_node(&conf->cluster, subnets, count, err);
+}
+
 static int check_whole(struct netconf *conf, struct jn_error *err)
 {
 	if (conf->cni_version[0] == '\0')
@@ -492,7 +510,7 @@ static int check_whole(struct netconf *conf, struct jn_error *err)
 	if (conf->name[0] == '\0')
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "missing \"name\"");
 	if (check_family(&conf->v4, "subnet", "gateway", err) < 0 ||
-	    check_family(&conf->v6, "subnet6", "gateway6", err) < 0)
+	    check_family(&conf->v6, "subnet6", "gateway6", err) < 0 || check_cluster(conf, err) < 0)
 		return -1;
 	for (size_t i = 0; i < conf->map_count; i++) {
 		const struct jn_addr *ip = &conf->maps[i].host_ip;

@@ -15,6 +15,7 @@
 #include "base/names.h"
 #include "base/portmap.h"
 #include "base/service.h"
+#include "core/cluster.h"
 
 #define JN_DEFAULT_BRIDGE "jobnet0"
 #define JN_DEFAULT_MTU 1500
@@ -53,6 +54,8 @@ struct netconf {
 	/* hostServices.allow */
 	size_t service_count;
 	struct jn_service services[JN_MAX_SERVICES];
+	/* "cluster": subnet_count 0 when unset */
+	struct cluster_conf cluster;
 	/* The fact channels (borrowed; NULL when absent): runtimeConfig.jobnet,
 	 * args.cni.jobnet and the pod annotations object. */
 	/* The portMappings capability. */

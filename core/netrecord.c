@@ -12,7 +12,7 @@
 #include "core/netconf.h"
 #include "core/statelayout.h"
 
-#define NETRECORD_MAX 8192
+#define NETRECORD_MAX 32768
 
 void netrecord_from_conf(const struct netconf *conf, struct netrecord *out)
 {
@@ -34,11 +34,12 @@ void netrecord_from_conf(const struct netconf *conf, struct netrecord *out)
 	memcpy(out->protect, conf->protect, sizeof(out->protect));
 	out->service_count = conf->service_count;
 	memcpy(out->services, conf->services, sizeof(out->services));
+	out->cluster = conf->cluster;
 }
 
 static json_t *to_json(const struct netrecord *rec)
 {
-	json_t *subnets = json_array(), *protect = json_array(), *allow = json_array();
+	json_t *subnets = json_array(), *protect = json_array(), *allow = json_array(), *j;
 	char subnet[JN_ADDR_STRLEN], gw[JN_ADDR_STRLEN], service[16];
 
 	for (size_t i = 0; subnets != NULL && i < rec->subnet_count; i++)
@@ -52,9 +53,14 @@ static json_t *to_json(const struct netrecord *rec)
 			 rec->services[i].port);
 		json_array_append_new(allow, json_string(service));
 	}
-	return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o, s:o}", "name", rec->name, "bridge", rec->bridge, "subnets",
-			 subnets, "ipMasq", rec->ip_masq, "mtu", (int)rec->mtu, "protect", protect, "hostServicesAllow",
-			 allow);
+	j = json_pack("{s:s, s:s, s:o, s:b, s:i, s:o, s:o}", "name", rec->name, "bridge", rec->bridge, "subnets",
+		      subnets, "ipMasq", rec->ip_masq, "mtu", (int)rec->mtu, "protect", protect, "hostServicesAllow",
+		      allow);
+	/* Written only when set, so a record of a network without one reads
+	 * the same as before the key existed. */
+	if (j != NULL && rec->cluster.subnet_count > 0)
+		json_object_set_new(j, "cluster", cluster_to_json(&rec->cluster));
+	return j;
 }
 
 static int lists_from_json(const json_t *j, struct netrecord *out, struct jn_error *err)
@@ -99,7 +105,9 @@ static int from_json(const json_t *j, struct netrecord *out, struct jn_error *er
 	}
 	out->ip_masq = json_is_true(json_object_get(j, "ipMasq"));
 	out->mtu = (unsigned)json_integer_value(json_object_get(j, "mtu"));
-	return lists_from_json(j, out, err);
+	if (lists_from_json(j, out, err) < 0)
+		return -1;
+	return cluster_from_json(json_object_get(j, "cluster"), &out->cluster, err);
 }
 
 /* A missing file fails with errno ENOENT. */
@@ -110,6 +118,8 @@ static int read_text(struct state_network *net, char *buf, size_t size, struct j
 
 	if (n < 0)
 		return jn_error_errno(err, JN_ERR_STATE, errno, "reading %s/%s", net->path, JN_STATE_NETWORK_FILE);
+	if ((size_t)n == size - 1)
+		return jn_error_errno(err, JN_ERR_STATE, EFBIG, "reading %s/%s", net->path, JN_STATE_NETWORK_FILE);
 	buf[n] = '\0';
 	return 0;
 }

@@ -25,6 +25,7 @@ struct netrecord {
 	struct jn_prefix protect[JN_MAX_PROTECT + 2];
 	size_t service_count;
 	struct jn_service services[JN_MAX_SERVICES];
+	struct cluster_conf cluster; /* none in records from before "cluster" */
 };
 
 void netrecord_from_conf(const struct netconf *conf, struct netrecord *out);

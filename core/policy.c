@@ -9,7 +9,7 @@
 #include "core/state.h"
 #include "core/statelayout.h"
 
-void policy_job_from_attachment(const struct attachment *a, struct netpolicy_job *job)
+void policy_job_from_attachment(const struct attachment *a, const struct netrecord *rec, struct netpolicy_job *job)
 {
 	memset(job, 0, sizeof(*job));
 	job->container_id = a->container_id;
@@ -26,6 +26,12 @@ void policy_job_from_attachment(const struct attachment *a, struct netpolicy_job
 	job->route_count = a->facts.route_count;
 	job->peers = a->facts.peers;
 	job->peer_count = a->facts.peer_count;
+	job->routers = a->facts.routers;
+	job->router_count = a->facts.router_count;
+	if (rec != NULL) {
+		job->cluster = rec->cluster.subnets;
+		job->cluster_count = rec->cluster.subnet_count;
+	}
 	job->maps = a->maps;
 	job->map_count = a->map_count;
 }
@@ -43,6 +49,8 @@ void policy_network_from_record(const struct netrecord *rec, struct netpolicy_ne
 	net->protect_count = rec->protect_count;
 	net->services = rec->services;
 	net->service_count = rec->service_count;
+	net->cluster = rec->cluster.subnets;
+	net->cluster_count = rec->cluster.subnet_count;
 }
 
 static void policy_dir(const char *state_dir, char out[PATH_MAX])
@@ -58,6 +66,7 @@ int policy_lock(const char *state_dir, int *fd, struct jn_error *err)
 struct restore_walk {
 	const char *state_dir;
 	const struct netpolicy_visitor *visitor;
+	const struct netrecord *rec; /* of the network being walked */
 	struct jn_error *err;
 };
 
@@ -80,7 +89,7 @@ static int restore_job(struct state_network *net, const char *key, void *data)
 	/* Only finished bridge attachments own elements; an ADD in progress
 	 * adds its own once it holds the policy lock. */
 	if (a.complete && strcmp(a.mode, "bridge") == 0) {
-		policy_job_from_attachment(&a, &job);
+		policy_job_from_attachment(&a, walk->rec, &job);
 		rc = walk->visitor->job(walk->visitor->ctx, &job, walk->err);
 	}
 	attachment_free(&a);
@@ -115,6 +124,7 @@ static int restore_network(const char *name, void *data)
 	rc = netrecord_read(&net, &rec, &found, walk->err);
 	if (rc == 0 && found) {
 		policy_network_from_record(&rec, &pnet);
+		walk->rec = &rec;
 		rc = walk->visitor->network(walk->visitor->ctx, &pnet, walk->err);
 		if (rc == 0)
 			rc = state_each_attachment(&net, restore_job, walk, walk->err);
@@ -143,10 +153,17 @@ int policy_attach_locked(const char *state_dir, const struct netrecord *rec, con
 
 	policy_dir(state_dir, dir);
 	policy_network_from_record(rec, &net);
+	if (a != NULL)
+		policy_job_from_attachment(a, rec, &job);
+	/* The records (this one's included) already say the new cluster: the
+	 * rebuild leaves none of the old network's elements. */
+	if (old != NULL && !cluster_equal(&old->cluster, &rec->cluster)) {
+		if (netpolicy_repair(dir, &restore, err) < 0)
+			return -1;
+		old = NULL;
+	}
 	if (old != NULL)
 		policy_network_from_record(old, &old_net);
-	if (a != NULL)
-		policy_job_from_attachment(a, &job);
 	return netpolicy_attach(dir, &net, old ? &old_net : NULL, a ? &job : NULL, &restore, err);
 }
 
@@ -161,7 +178,7 @@ int policy_detach(const char *state_dir, const struct attachment *a, struct jn_e
 	if (policy_lock(state_dir, &lock, err) < 0)
 		return -1;
 	policy_dir(state_dir, dir);
-	policy_job_from_attachment(a, &job);
+	policy_job_from_attachment(a, NULL, &job);
 	return netpolicy_detach(dir, &job, err);
 }
 
@@ -171,7 +188,7 @@ int policy_forget_flows(const struct attachment *a, struct jn_error *err)
 
 	if (strcmp(a->mode, "bridge") != 0)
 		return 0;
-	policy_job_from_attachment(a, &job);
+	policy_job_from_attachment(a, NULL, &job);
 	return netpolicy_forget_flows(&job, err);
 }
 
@@ -185,7 +202,7 @@ int policy_verify(const char *state_dir, const struct netrecord *rec, const stru
 	policy_dir(state_dir, dir);
 	policy_network_from_record(rec, &net);
 	if (a != NULL)
-		policy_job_from_attachment(a, &job);
+		policy_job_from_attachment(a, rec, &job);
 	return netpolicy_verify(dir, &net, a ? &job : NULL, missing, ctx, err);
 }
 
@@ -225,18 +242,38 @@ static int show_line(const char *line, policy_element_fn fn, void *ctx)
 	return 0;
 }
 
+/* The network's record, read without its lock (records are replaced by
+ * rename, so a reader sees a whole one). */
+static int read_network_record(const char *state_dir, const char *network, struct netrecord *rec, bool *found,
+			       struct jn_error *err)
+{
+	struct state_network net;
+	int rc;
+
+	*found = false;
+	if (state_open(state_dir, network, false, &net, err) < 0)
+		return -1;
+	rc = netrecord_read(&net, rec, found, err);
+	state_close(&net);
+	return rc;
+}
+
 int policy_show_elements(const char *state_dir, const struct attachment *a, policy_element_fn fn, void *ctx,
 			 struct jn_error *err)
 {
 	cleanup_strbuf struct strbuf lookups = STRBUF_INIT;
 	struct netpolicy_job job;
+	struct netrecord rec;
+	bool found;
 	char dir[PATH_MAX], *cursor, *line;
 	cleanup_free char *copy = NULL;
 
 	if (strcmp(a->mode, "bridge") != 0)
 		return 0;
 	policy_dir(state_dir, dir);
-	policy_job_from_attachment(a, &job);
+	if (read_network_record(state_dir, a->network, &rec, &found, err) < 0)
+		return -1;
+	policy_job_from_attachment(a, found ? &rec : NULL, &job);
 	if (netpolicy_job_lookups(dir, &job, &lookups, err) < 0)
 		return -1;
 	copy = strdup(strbuf_text(&lookups));
@@ -272,16 +309,22 @@ int policy_orphans(const char *state_dir, const struct netrecord *remove_in, net
 	return netpolicy_orphans(&restore, remove_in ? &net : NULL, report, ctx, judged, err);
 }
 
-int policy_repair(const char *state_dir, struct jn_error *err)
+int policy_repair_locked(const char *state_dir, struct jn_error *err)
 {
 	struct netpolicy_restore restore = { .each = restore_all, .ctx = (void *)state_dir };
-	cleanup_close int lock = -1;
 	char dir[PATH_MAX];
+
+	policy_dir(state_dir, dir);
+	return netpolicy_repair(dir, &restore, err);
+}
+
+int policy_repair(const char *state_dir, struct jn_error *err)
+{
+	cleanup_close int lock = -1;
 
 	if (policy_lock(state_dir, &lock, err) < 0)
 		return -1;
-	policy_dir(state_dir, dir);
-	return netpolicy_repair(dir, &restore, err);
+	return policy_repair_locked(state_dir, err);
 }
 
 int policy_check_peers(const struct netrecord *rec, const struct jobfacts *facts, struct jn_error *err)

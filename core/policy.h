@@ -11,14 +11,18 @@
 #include "base/error.h"
 #include "core/netrecord.h"
 
-void policy_job_from_attachment(const struct attachment *a, struct netpolicy_job *job);
+/* rec, the job's network, says which peers are members on other nodes;
+ * NULL (as DEL has it) leaves that open: removal needs no answer. */
+void policy_job_from_attachment(const struct attachment *a, const struct netrecord *rec, struct netpolicy_job *job);
 void policy_network_from_record(const struct netrecord *rec, struct netpolicy_network *net);
 
 /* Take the node-wide lock; released by closing *fd. */
 int policy_lock(const char *state_dir, int *fd, struct jn_error *err);
 
 /* With the policy lock held: add the elements of the network (replacing
- * those of old when it is not NULL) and of the job (when not NULL). */
+ * those of old when it is not NULL) and of the job (when not NULL). A
+ * changed cluster rebuilds both tables from every record first: which
+ * peers are members on other nodes depends on it. */
 int policy_attach_locked(const char *state_dir, const struct netrecord *rec, const struct netrecord *old,
 			 const struct attachment *a, struct jn_error *err);
 /* Take the lock and remove the job's elements and pairs. */
@@ -49,6 +53,8 @@ int policy_orphans(const char *state_dir, const struct netrecord *remove_in, net
 
 /* Take the lock and rebuild jobnet's tables from every record. */
 int policy_repair(const char *state_dir, struct jn_error *err);
+/* The same, with the lock held already. */
+int policy_repair_locked(const char *state_dir, struct jn_error *err);
 
 /* Error 7 when a peer would exempt a protected host address (such as the
  * metadata endpoint): peers open protected networks, not single hosts. */

@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/cleanup.h"
 #include "core/attach.h"
+#include "core/clusterroutes.h"
 #include "core/gc.h"
 #include "core/ipam.h"
 #include "core/mappings.h"
@@ -158,6 +160,30 @@ static void note_released_address(const char *address, const char *owner, const 
 			    v->name, address, owner);
 }
 
+/* The network's cluster routes: a missing one added, jobnet's own one that
+ * goes another way moved; another program's is left alone (a failure). */
+static void repair_routes(struct network_visit *v)
+{
+	cleanup_free struct clusterroutes_undo *done = calloc(1, sizeof(*done));
+	struct jn_error err = { 0 };
+	char text[ROUTE_TEXT_MAX];
+
+	if (v->rec.cluster.route_count == 0)
+		return;
+	if (done == NULL) {
+		jn_error_set(&err, JN_ERR_IO, "out of memory");
+		report_failure(v->run->r, REPORT_FAILED, &err, "%s: cluster routes", v->name);
+		return;
+	}
+	if (clusterroutes_ensure(v->run->node, &v->rec, done, &err) < 0)
+		report_failure(v->run->r, REPORT_FAILED, &err, "%s", v->name);
+	for (size_t i = 0; i < v->rec.cluster.route_count; i++)
+		if (done->added[i] || done->moved[i])
+			report_line(v->run->r, REPORT_DONE, "%s: cluster route %s %s", v->name,
+				    route_format(&v->rec.cluster.routes[i], text),
+				    done->added[i] ? "restored" : "moved");
+}
+
 static int repair_network(struct state_network *net, const char *name, void *ctx)
 {
 	struct network_visit v = { .run = ctx, .name = name };
@@ -166,6 +192,8 @@ static int repair_network(struct state_network *net, const char *name, void *ctx
 	if (netrecord_read(net, &v.rec, &v.have_rec, &err) < 0)
 		report_failure(v.run->r, REPORT_FAILED, &err, "%s", name);
 	jn_error_clear(&err);
+	if (v.have_rec)
+		repair_routes(&v);
 	if (state_each_attachment(net, repair_record, &v, &err) < 0) {
 		/* Without the list of records, no reservation is an orphan. */
 		report_error(v.run->r, REPORT_UNREADABLE, &err);
@@ -199,6 +227,18 @@ static void rebuild_tables(const struct namelist *state_dirs, struct report *r)
 		report_line(r, REPORT_NOTE, "rebuilt jobnet's nftables tables from the state (they were there)");
 }
 
+static void note_removed_route(void *ctx, const struct route_spec *route, const struct jn_error *failure)
+{
+	char text[ROUTE_TEXT_MAX];
+
+	if (jn_error_is_set(failure))
+		report_failure(ctx, REPORT_FAILED, failure, "cluster route %s (it belongs to no network)",
+			       route_format(route, text));
+	else
+		report_line(ctx, REPORT_DONE, "cluster route %s deleted (it belongs to no network)",
+			    route_format(route, text));
+}
+
 int repair_node(const struct namelist *state_dirs, struct report *r, struct jn_error *err)
 {
 	cleanup_nl_sock struct nl_sock *node = NULL;
@@ -214,6 +254,9 @@ int repair_node(const struct namelist *state_dirs, struct report *r, struct jn_e
 			report_error(r, REPORT_UNREADABLE, &e);
 		jn_error_clear(&e);
 	}
+	if (clusterroutes_orphans(state_dirs->items, state_dirs->count, node, true, note_removed_route, r, &e) < 0)
+		report_failure(r, REPORT_FAILED, &e, "jobnet's routes");
+	jn_error_clear(&e);
 	if (gc_sweep_leftovers(state_dirs, false, r, &judged, &e) < 0)
 		report_failure(r, REPORT_FAILED, &e, "host port claims");
 	rebuild_tables(state_dirs, r);

@@ -32,6 +32,7 @@ int ctl_gc(int argc, char **argv, struct ctl_options *opts);
 int ctl_matrix(int argc, char **argv, struct ctl_options *opts);
 int ctl_attach(int argc, char **argv, struct ctl_options *opts);
 int ctl_detach(int argc, char **argv, struct ctl_options *opts);
+int ctl_peers(int argc, char **argv, struct ctl_options *opts);
 
 /* Print "jobnetctl: <message>" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,9 +12,10 @@
 #include "ctl/ctlfacts.h"
 #include "ctl/ctlrun.h"
 
-#define DECIDE_USAGE                                                                                 \
-	"jobnetctl decide [--config PATH | --conf-dir DIR] [--group G] [--multinode[=true|false]]\n" \
-	"                 [--blocks N/M] [--role worker|router] [--routes G,G] [--peers CIDR,CIDR] [--json]"
+#define DECIDE_USAGE                                                                                  \
+	"jobnetctl decide [--config PATH | --conf-dir DIR] [--group G] [--multinode[=true|false]]\n"  \
+	"                 [--blocks N/M] [--role worker|router] [--routes G,G] [--peers CIDR,CIDR]\n" \
+	"                 [--routers CIDR,CIDR] [--json]"
 
 struct decide_args {
 	const char *config;

@@ -35,6 +35,8 @@ static void print_facts(const struct jobfacts *f)
 		printf("%s%s", i ? "," : ", routes ", f->routes[i]);
 	for (size_t i = 0; i < f->peer_count; i++)
 		printf("%s%s", i ? "," : ", peers ", prefix_format(&f->peers[i], peer));
+	for (size_t i = 0; i < f->router_count; i++)
+		printf("%s%s", i ? "," : ", routers ", prefix_format(&f->routers[i], peer));
 	printf("\n");
 }
 

@@ -7,6 +7,7 @@
 
 #include "base/cleanup.h"
 #include "base/names.h"
+#include "core/clusterroutes.h"
 #include "core/ipam.h"
 #include "kernel/link.h"
 #include "core/netrecord.h"
@@ -97,6 +98,25 @@ static int verify_reservation(struct state_network *net, const char *address, co
 	return 0;
 }
 
+static void on_network_drift(void *ctx, const char *what)
+{
+	struct verify_run *run = ctx;
+
+	drift(run, run->where, "%s", what);
+}
+
+/* The network's cluster routes in the node's main table. */
+static void verify_routes(struct verify_run *run, const struct netrecord *rec)
+{
+	cleanup_nl_sock struct nl_sock *sk = NULL;
+	struct jn_error err = { 0 };
+
+	if (rec->cluster.route_count == 0)
+		return;
+	if (link_socket_open(&sk, &err) < 0 || clusterroutes_verify(sk, rec, on_network_drift, run, &err) < 0)
+		drift(run, run->where, "cannot verify its cluster routes: %s", err.msg);
+}
+
 static int verify_network(const char *state_dir, struct state_network *net, const char *name, void *ctx)
 {
 	struct network_visit v = { .run = ctx, .name = name };
@@ -108,6 +128,8 @@ static int verify_network(const char *state_dir, struct state_network *net, cons
 	v.run->where = name;
 	if (v.have_rec && policy_verify(v.run->state_dir, &v.rec, NULL, on_network_element, v.run, &err) < 0)
 		drift(v.run, name, "cannot verify its elements: %s", err.msg);
+	if (v.have_rec)
+		verify_routes(v.run, &v.rec);
 	jn_error_clear(&err);
 	if (state_each_attachment(net, verify_record, &v, &err) < 0)
 		drift(v.run, name, "cannot list its records: %s", err.msg);
@@ -157,6 +179,15 @@ static void verify_orphans(struct verify_run *run, const struct ctl_options *opt
 		drift(run, "node", "cannot look for elements no record explains: %s", err.msg);
 }
 
+static void on_orphan_route(void *ctx, const struct route_spec *route, const struct jn_error *failure)
+{
+	char text[ROUTE_TEXT_MAX];
+
+	(void)failure;
+	drift(ctx, "node", "cluster route %s (protocol %d) belongs to no network", route_format(route, text),
+	      ROUTE_PROTOCOL_JOBNET);
+}
+
 static void verify_rules(struct verify_run *run, const char *state_dir)
 {
 	struct jn_error err = { 0 };
@@ -183,6 +214,11 @@ static void verify_leftovers(struct verify_run *run, const struct ctl_options *o
 	verify_orphans(run, opts);
 	if (link_socket_open(&sk, &err) < 0 || link_each(sk, verify_link, run, &err) < 0)
 		drift(run, "node", "cannot list the links: %s", err.msg);
+	jn_error_clear(&err);
+	if (sk != NULL &&
+	    clusterroutes_orphans(opts->state_dirs.items, opts->state_dirs.count, sk, false, on_orphan_route, run,
+				  &err) < 0)
+		drift(run, "node", "cannot list jobnet's routes: %s", err.msg);
 	for (size_t i = 0; i < opts->state_dirs.count; i++) {
 		jn_error_clear(&err);
 		if (ports_each_claim(opts->state_dirs.items[i], verify_claim, run, &err) < 0)

@@ -10,16 +10,14 @@ enum {
 	GIVEN_ROLE = 1 << 3,
 	GIVEN_ROUTES = 1 << 4,
 	GIVEN_PEERS = 1 << 5,
+	GIVEN_ROUTERS = 1 << 6,
 };
 
 const struct option ctlfacts_options[] = {
-	{ "group", required_argument, NULL, 'g' },
-	{ "multinode", optional_argument, NULL, 'm' },
-	{ "blocks", required_argument, NULL, 'b' },
-	{ "role", required_argument, NULL, 'r' },
-	{ "routes", required_argument, NULL, 'R' },
-	{ "peers", required_argument, NULL, 'p' },
-	{ NULL, 0, NULL, 0 },
+	{ "group", required_argument, NULL, 'g' },   { "multinode", optional_argument, NULL, 'm' },
+	{ "blocks", required_argument, NULL, 'b' },  { "role", required_argument, NULL, 'r' },
+	{ "routes", required_argument, NULL, 'R' },  { "peers", required_argument, NULL, 'p' },
+	{ "routers", required_argument, NULL, 'P' }, { NULL, 0, NULL, 0 },
 };
 
 void ctlfacts_init(struct ctlfacts *f)
@@ -65,6 +63,9 @@ int ctlfacts_option(struct ctlfacts *f, int c, const char *arg, struct jn_error 
 	case 'p':
 		f->given |= GIVEN_PEERS;
 		return facts_set_text(&f->facts, "peers", arg, "--peers", err);
+	case 'P':
+		f->given |= GIVEN_ROUTERS;
+		return facts_set_text(&f->facts, "routers", arg, "--routers", err);
 	default:
 		return 1;
 	}
@@ -92,6 +93,13 @@ static int put_lists(const struct ctlfacts *f, json_t *j)
 			return -1;
 		for (size_t i = 0; i < f->facts.peer_count; i++)
 			if (json_array_append_new(list, json_string(prefix_format(&f->facts.peers[i], text))) < 0)
+				return -1;
+	}
+	if (f->given & GIVEN_ROUTERS) {
+		if ((list = json_array()) == NULL || json_object_set_new(j, "routers", list) < 0)
+			return -1;
+		for (size_t i = 0; i < f->facts.router_count; i++)
+			if (json_array_append_new(list, json_string(prefix_format(&f->facts.routers[i], text))) < 0)
 				return -1;
 	}
 	return 0;

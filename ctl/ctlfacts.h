@@ -13,9 +13,9 @@
 
 #define CTLFACTS_USAGE                                                                   \
 	"[--group G] [--multinode[=true|false]] [--blocks N/M] [--role worker|router]\n" \
-	"    [--routes G,G] [--peers CIDR,CIDR]"
+	"    [--routes G,G] [--peers CIDR,CIDR] [--routers CIDR,CIDR]"
 
-/* The facts' long options (option characters g, m, b, r, R, p), ending in
+/* The facts' long options (option characters g, m, b, r, R, p, P), ending in
  * a zero entry. */
 extern const struct option ctlfacts_options[];
 

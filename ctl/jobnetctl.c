@@ -25,6 +25,7 @@ static const struct {
 	{ "gc", ctl_gc, true, "remove attachments whose namespace is gone, and leftovers nothing owns" },
 	{ "list", ctl_list, true, "list the attachments jobnet has recorded" },
 	{ "matrix", ctl_matrix, true, "probe who reaches whom among the attached jobs and the node" },
+	{ "peers", ctl_peers, true, "show or change the peers and routers of a group's members on this node" },
 	{ "repair", ctl_repair, true, "make the kernel match the state again: tables, elements, links, relays" },
 	{ "show", ctl_show, true, "everything known of one attachment, with its nftables elements" },
 	{ "verify", ctl_verify, true, "compare the state with the kernel and print every drift (exit 1 if any)" },

@@ -295,45 +295,100 @@ static int forget_failed(struct jn_error *failure, const char *what, struct jn_e
 	return jn_error_keep_first(err, failure);
 }
 
-static int forget_filtered(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err)
+struct pair_match {
+	struct addr_list mine;
+	const struct jn_prefix *others; /* NULL: any address */
+	size_t other_count;
+};
+
+static bool in_others(const struct pair_match *m, const struct jn_addr *a)
+{
+	if (m->others == NULL)
+		return true;
+	for (size_t i = 0; i < m->other_count; i++)
+		if (prefix_contains(&m->others[i], a))
+			return true;
+	return false;
+}
+
+static bool tuple_joins(const struct pair_match *m, const struct ct_tuple *t)
+{
+	for (size_t i = 0; i < m->mine.count; i++) {
+		const struct jn_addr *a = &m->mine.addrs[i];
+		if ((addr_equal(&t->src, a) && in_others(m, &t->dst)) ||
+		    (addr_equal(&t->dst, a) && in_others(m, &t->src)))
+			return true;
+	}
+	return false;
+}
+
+static bool names_pair(const struct ct_tuple *orig, const struct ct_tuple *reply, const void *ctx)
+{
+	const struct pair_match *m = ctx;
+
+	if (m->others == NULL)
+		return names_addr(orig, reply, &m->mine);
+	return tuple_joins(m, orig) || tuple_joins(m, reply);
+}
+
+static int forget_filtered(const struct pair_match *m, size_t *deleted, struct jn_error *err)
 {
 	char text[JN_ADDR_STRLEN];
 
-	for (size_t i = 0; i < count; i++) {
-		struct addr_list one = { .addrs = &addrs[i], .count = 1 };
-		struct dump d = { .match = names_addr, .ctx = &one };
+	for (size_t i = 0; i < m->mine.count; i++) {
+		const struct jn_addr *a = &m->mine.addrs[i];
+		struct pair_match one = { .mine = { .addrs = a, .count = 1 },
+					  .others = m->others,
+					  .other_count = m->other_count };
+		struct dump d = { .match = names_pair, .ctx = &one };
 		struct jn_error failure = { 0 };
-		int rc = dump_by_source(&d, &addrs[i], CTA_TUPLE_ORIG, CTA_FILTER_ORIG_FLAGS, &failure);
+		int rc = dump_by_source(&d, a, CTA_TUPLE_ORIG, CTA_FILTER_ORIG_FLAGS, &failure);
 		if (rc == 0)
-			rc = dump_by_source(&d, &addrs[i], CTA_TUPLE_REPLY, CTA_FILTER_REPLY_FLAGS, &failure);
+			rc = dump_by_source(&d, a, CTA_TUPLE_REPLY, CTA_FILTER_REPLY_FLAGS, &failure);
 		if (rc == 0)
 			rc = delete_all(&d, deleted, &failure);
 		free(d.list);
 		if (rc < 0)
-			return forget_failed(&failure, addr_format(&addrs[i], text), err);
+			return forget_failed(&failure, addr_format(a, text), err);
 	}
 	return 0;
 }
 
-int conntrack_forget(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err)
+static int forget_matching(const struct pair_match *m, size_t *deleted, struct jn_error *err)
 {
-	struct addr_list all = { .addrs = addrs, .count = count };
-	struct dump d = { .match = names_addr, .ctx = &all };
-	enum ct_search search = choose_search(2 * count);
+	struct dump d = { .match = names_pair, .ctx = m };
+	enum ct_search search = choose_search(2 * m->mine.count);
 	struct jn_error failure = { 0 };
 	char text[JN_ADDR_STRLEN];
 	int rc;
 
 	*deleted = 0;
-	if (count == 0 || search == CT_SEARCH_NONE)
+	if (m->mine.count == 0 || search == CT_SEARCH_NONE || (m->others != NULL && m->other_count == 0))
 		return 0;
 	if (search == CT_SEARCH_FILTERED)
-		return forget_filtered(addrs, count, deleted, err);
+		return forget_filtered(m, deleted, err);
 	rc = dump_everything(&d, &failure);
 	if (rc == 0)
 		rc = delete_all(&d, deleted, &failure);
 	free(d.list);
-	return rc < 0 ? forget_failed(&failure, addr_format(&addrs[0], text), err) : 0;
+	return rc < 0 ? forget_failed(&failure, addr_format(&m->mine.addrs[0], text), err) : 0;
+}
+
+int conntrack_forget(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err)
+{
+	struct pair_match m = { .mine = { .addrs = addrs, .count = count } };
+
+	return forget_matching(&m, deleted, err);
+}
+
+int conntrack_forget_between(const struct jn_addr *addrs, size_t count, const struct jn_prefix *others,
+			     size_t other_count, size_t *deleted, struct jn_error *err)
+{
+	struct pair_match m = { .mine = { .addrs = addrs, .count = count },
+				.others = others,
+				.other_count = other_count };
+
+	return forget_matching(&m, deleted, err);
 }
 
 struct port_match {

@@ -14,6 +14,12 @@
  * reply tuple has one of addrs as source or destination. */
 int conntrack_forget(const struct jn_addr *addrs, size_t count, size_t *deleted, struct jn_error *err);
 
+/* Delete every entry between one of addrs and an address inside one of
+ * others, in either tuple and either direction: the flows of jobs with
+ * peers they no longer have. */
+int conntrack_forget_between(const struct jn_addr *addrs, size_t count, const struct jn_prefix *others,
+			     size_t other_count, size_t *deleted, struct jn_error *err);
+
 /* Delete every entry of protocol proto whose original destination port is
  * port and whose original destination is dst (or, with dst NULL, any
  * address of the node). */

@@ -40,6 +40,12 @@ int netpolicy_validate_job(const struct netpolicy_job *job, struct jn_error *err
 	for (size_t i = 0; i < job->peer_count; i++)
 		if (!prefix_is_network(&job->peers[i]))
 			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "peer %zu has host bits set", i);
+	for (size_t i = 0; i < job->router_count; i++)
+		if (!prefix_is_network(&job->routers[i]))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "router %zu has host bits set", i);
+	for (size_t i = 0; i < job->cluster_count; i++)
+		if (!prefix_is_network(&job->cluster[i]))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "cluster subnet %zu has host bits set", i);
 	return 0;
 }
 
@@ -53,6 +59,9 @@ int netpolicy_validate_network(const struct netpolicy_network *net, struct jn_er
 	for (size_t i = 0; i < net->protect_count; i++)
 		if (!prefix_is_network(&net->protect[i]))
 			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "protect entry %zu has host bits set", i);
+	for (size_t i = 0; i < net->cluster_count; i++)
+		if (!prefix_is_network(&net->cluster[i]))
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "cluster subnet %zu has host bits set", i);
 	return 0;
 }
 
@@ -323,6 +332,46 @@ int netpolicy_forget_flows(const struct netpolicy_job *job, struct jn_error *err
 	for (size_t i = 0; i < job->addr_count; i++)
 		addrs[i] = job->addrs[i].addr;
 	return conntrack_forget(addrs, job->addr_count, &forgotten, err);
+}
+
+int netpolicy_change_remote(const struct netpolicy_job *gone, const struct netpolicy_job *added, size_t count,
+			    bool *sent, struct jn_error *err)
+{
+	cleanup_nftwire struct nftwire wire;
+	struct render_sink removal = { .op = RENDER_DELETE, .wire = &wire };
+	struct render_sink addition = { .op = RENDER_ADD, .wire = &wire };
+	bool current;
+
+	*sent = false;
+	for (size_t i = 0; i < count; i++)
+		if (netpolicy_validate_job(&gone[i], err) < 0 || netpolicy_validate_job(&added[i], err) < 0)
+			return -1;
+	if (netpolicy_tables_are_current(&current, err) < 0)
+		return -1;
+	if (!current)
+		return 0;
+	nftwire_init(&wire);
+	/* Every removal before any addition: a pair may move from one set to
+	 * another (a peer that becomes a router). */
+	for (size_t i = 0; i < count; i++)
+		render_job_remote_to(&removal, &gone[i]);
+	for (size_t i = 0; i < count; i++)
+		render_job_remote_to(&addition, &added[i]);
+	if (nftwire_commit(&wire, err) < 0)
+		return -1;
+	*sent = true;
+	return 0;
+}
+
+int netpolicy_forget_peer_flows(const struct netpolicy_job *job, const struct jn_prefix *others, size_t count,
+				struct jn_error *err)
+{
+	struct jn_addr addrs[2];
+	size_t forgotten;
+
+	for (size_t i = 0; i < job->addr_count && i < 2; i++)
+		addrs[i] = job->addrs[i].addr;
+	return conntrack_forget_between(addrs, job->addr_count, others, count, &forgotten, err);
 }
 
 /* Each line of a batch of "get element" commands on its own, to say which

@@ -31,6 +31,8 @@ struct netpolicy_network {
 	size_t protect_count;
 	const struct jn_service *services; /* hostServices.allow */
 	size_t service_count;
+	const struct jn_prefix *cluster; /* the job address space of every node */
+	size_t cluster_count;
 };
 
 struct netpolicy_job {
@@ -45,8 +47,20 @@ struct netpolicy_job {
 	bool router;
 	const char (*routes)[JN_ID_MAX + 1];
 	size_t route_count;
+	/* Peers: the group's members on other nodes (a router: the members of
+	 * its routed groups there), reached through protected networks too.
+	 * A worker's peers inside the cluster talk with it both ways,
+	 * untracked; its peers outside every cluster subnet may also open
+	 * connections to it. A router only opens connections to its peers. */
 	const struct jn_prefix *peers;
 	size_t peer_count;
+	/* Routers on other nodes that may open connections to the job. */
+	const struct jn_prefix *routers;
+	size_t router_count;
+	/* The cluster subnets of the job's network, which say which peers are
+	 * members on other nodes; deleting needs none (every kind goes). */
+	const struct jn_prefix *cluster;
+	size_t cluster_count;
 	const struct portmap *maps; /* loopback mappings are the relay's, not elements */
 	size_t map_count;
 };
@@ -78,6 +92,19 @@ int netpolicy_attach(const char *policy_dir, const struct netpolicy_network *net
 /* Remove the job's elements and talk pairs in one transaction (absent ones
  * are fine) and its index entries. */
 int netpolicy_detach(const char *policy_dir, const struct netpolicy_job *job, struct jn_error *err);
+
+/* Change the peers and routers of jobs in one transaction: for each of
+ * count jobs, remove the pairs of gone[i] and add those of added[i] (both
+ * carry the job's addresses; only their peers and routers are used). When
+ * jobnet's tables are missing or from another version nothing is sent and
+ * *sent is false: the caller rebuilds them from its records. */
+int netpolicy_change_remote(const struct netpolicy_job *gone, const struct netpolicy_job *added, size_t count,
+			    bool *sent, struct jn_error *err);
+
+/* Delete the conntrack entries between the job's addresses and any address
+ * inside others (peers it no longer has). */
+int netpolicy_forget_peer_flows(const struct netpolicy_job *job, const struct jn_prefix *others, size_t count,
+				struct jn_error *err);
 
 /* Delete the conntrack entries of the job's addresses and of its UDP
  * mappings' host ports. Needs no lock while the addresses are reserved. */

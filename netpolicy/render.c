@@ -79,6 +79,11 @@ void render_network(struct strbuf *sb, enum render_op op, const struct netpolicy
 		e.set = family_set("protect", net->protect[i].addr.family, set, sizeof(set));
 		emit(&sink, &e);
 	}
+	for (size_t i = 0; i < net->cluster_count; i++) {
+		e.key[1] = prefix(&net->cluster[i]);
+		e.set = family_set("cluster", net->cluster[i].addr.family, set, sizeof(set));
+		emit(&sink, &e);
+	}
 	e.key_count = 3;
 	e.set = "host_allow";
 	for (size_t i = 0; i < net->service_count; i++) {
@@ -195,14 +200,83 @@ static void render_maps(const struct render_sink *sink, const struct netpolicy_j
 	}
 }
 
+/* Where a peer's pair goes besides job_peers (see netpolicy.h). */
+enum peer_kind {
+	PEER_OUTBOUND, /* the job opens connections to it, nothing more */
+	PEER_MEMBER, /* both ways, untracked: job_mutual */
+	PEER_CALLER, /* may open connections to the job too: job_inbound */
+};
+
+static enum peer_kind peer_kind(const struct netpolicy_job *job, const struct jn_prefix *peer)
+{
+	if (job->router)
+		return PEER_OUTBOUND;
+	for (size_t i = 0; i < job->cluster_count; i++)
+		if (prefix_covers(&job->cluster[i], peer))
+			return PEER_MEMBER;
+	return PEER_CALLER;
+}
+
+/* base holds the job's address as its first key field and the comment.
+ * Deleting removes a pair from every set it could be in: the cluster may
+ * have changed since it went in, and an absent element is fine. */
+static void render_remote(const struct render_sink *sink, const struct netpolicy_job *job, const struct element *base,
+			  int family)
+{
+	struct element e = *base;
+	char set[32];
+
+	e.key_count = 2;
+	for (size_t p = 0; p < job->peer_count; p++) {
+		enum peer_kind kind = peer_kind(job, &job->peers[p]);
+		if (job->peers[p].addr.family != family)
+			continue;
+		e.key[1] = prefix(&job->peers[p]);
+		e.set = family_set("job_peers", family, set, sizeof(set));
+		emit(sink, &e);
+		if (kind == PEER_MEMBER || sink->op == RENDER_DELETE) {
+			e.set = family_set("job_mutual", family, set, sizeof(set));
+			emit(sink, &e);
+		}
+		if (kind == PEER_CALLER || sink->op == RENDER_DELETE) {
+			e.set = family_set("job_inbound", family, set, sizeof(set));
+			emit(sink, &e);
+		}
+	}
+	e.set = family_set("job_inbound", family, set, sizeof(set));
+	for (size_t r = 0; r < job->router_count; r++) {
+		if (job->routers[r].addr.family != family)
+			continue;
+		e.key[1] = prefix(&job->routers[r]);
+		emit(sink, &e);
+	}
+}
+
+static void job_comment(const struct netpolicy_job *job, char comment[COMMENT_MAX])
+{
+	/* Validated names only contain [a-zA-Z0-9_.-]: cutting them is safe. */
+	snprintf(comment, COMMENT_MAX, "job %.12s group %.40s network %.40s", job->container_id,
+		 job->group[0] ? job->group : "-", job->network);
+}
+
+void render_job_remote_to(const struct render_sink *sink, const struct netpolicy_job *job)
+{
+	char comment[COMMENT_MAX];
+	struct element e = { .table = ELEMENT_INET, .key_count = 2, .comment = comment };
+
+	job_comment(job, comment);
+	for (size_t i = 0; i < job->addr_count; i++) {
+		e.key[0] = address(&job->addrs[i].addr);
+		render_remote(sink, job, &e, job->addrs[i].addr.family);
+	}
+}
+
 void render_job_to(const struct render_sink *sink, const struct netpolicy_job *job)
 {
 	struct element e = { .table = ELEMENT_INET };
 	char comment[COMMENT_MAX], set[32];
 
-	/* Validated names only contain [a-zA-Z0-9_.-]: cutting them is safe. */
-	snprintf(comment, sizeof(comment), "job %.12s group %.40s network %.40s", job->container_id,
-		 job->group[0] ? job->group : "-", job->network);
+	job_comment(job, comment);
 	e.comment = comment;
 	for (size_t i = 0; i < job->addr_count; i++) {
 		const struct jn_addr *a = &job->addrs[i].addr;
@@ -214,13 +288,7 @@ void render_job_to(const struct render_sink *sink, const struct netpolicy_job *j
 		e.key_count = 2;
 		e.set = family_set("job_self", a->family, set, sizeof(set));
 		emit(sink, &e);
-		e.set = family_set("job_peers", a->family, set, sizeof(set));
-		for (size_t p = 0; p < job->peer_count; p++) {
-			if (job->peers[p].addr.family != a->family)
-				continue;
-			e.key[1] = prefix(&job->peers[p]);
-			emit(sink, &e);
-		}
+		render_remote(sink, job, &e, a->family);
 	}
 	render_maps(sink, job, comment);
 	render_bridge_side(sink, job, comment);

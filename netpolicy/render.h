@@ -25,6 +25,8 @@ void render_network(struct strbuf *sb, enum render_op op, const struct netpolicy
 /* The job's own elements in both tables (not its pairs). */
 void render_job(struct strbuf *sb, enum render_op op, const struct netpolicy_job *job);
 void render_job_to(const struct render_sink *sink, const struct netpolicy_job *job);
+/* Only the job's pairs with other nodes: its peers and routers. */
+void render_job_remote_to(const struct render_sink *sink, const struct netpolicy_job *job);
 void render_pair(struct strbuf *sb, enum render_op op, const struct jn_addr *src, const struct jn_addr *dst,
 		 const char *comment);
 void render_pair_to(const struct render_sink *sink, const struct jn_addr *src, const struct jn_addr *dst,

@@ -494,7 +494,9 @@ def udp_probe(ns, addr, port, timeout=0.6):
         s.connect((addr, port))
         s.send(b"ping")
         data = s.recv(2048)
-        return ("reached", data.decode(errors="replace").split(":")[1] if data.startswith(b"echo:") else "")
+        # "echo:<peer>:<data>"; an IPv6 peer has colons of its own.
+        text = data.decode(errors="replace")
+        return ("reached", text[len("echo:"):].rsplit(":", 1)[0] if text.startswith("echo:") else "")
     except ConnectionRefusedError:
         return ("refused", None)
     except (socket.timeout, TimeoutError):

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "core/cluster.h"
 #include "core/facts.h"
 #include "core/mode.h"
 #include "unit.h"
@@ -98,6 +99,79 @@ static void test_lists_and_json(void **state)
 	assert_int_equal(err.code, JN_ERR_UNSUPPORTED_FIELD);
 }
 
+static void test_routers_and_overlaps(void **state)
+{
+	struct jobfacts f, back;
+	struct jn_error err = { 0 };
+	json_t *rc = json_pack("{s:[s,s]}", "routers", "10.70.3.11", "fd70:0:0:3::b");
+	struct facts_sources src = { .runtime_config = rc };
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(facts_collect(&src, &f, &err), 0);
+	assert_int_equal(f.router_count, 2);
+	j = facts_to_json(&f);
+	assert_int_equal(facts_from_json(j, &back, &err), 0);
+	assert_int_equal(back.router_count, 2);
+	json_decref(j);
+	json_decref(rc);
+	/* A record written before routers existed reads with none. */
+	j = json_pack("{s:s, s:b, s:i, s:i, s:s, s:[], s:[s]}", "group", "A", "multinode", 1, "blocks", 0,
+		      "totalBlocks", 0, "role", "worker", "routes", "peers", "10.70.2.11/32");
+	assert_int_equal(facts_from_json(j, &back, &err), 0);
+	assert_int_equal(back.router_count, 0);
+	assert_int_equal(back.peer_count, 1);
+	json_decref(j);
+	/* The same entry twice counts once; overlapping ones are refused. */
+	facts_init(&f);
+	assert_int_equal(facts_set_text(&f, "peers", "10.70.2.11,10.70.2.11/32", "t", &err), 0);
+	assert_int_equal(f.peer_count, 1);
+	assert_int_equal(facts_validate(&f, &err), 0);
+	assert_int_equal(facts_set_text(&f, "peers", "10.70.2.0/24,10.70.2.11", "t", &err), 0);
+	assert_int_equal(facts_validate(&f, &err), -1);
+	assert_non_null(strstr(err.msg, "overlap"));
+	jn_error_clear(&err);
+	assert_int_equal(facts_set_text(&f, "peers", "10.70.2.11", "t", &err), 0);
+	assert_int_equal(facts_set_text(&f, "routers", "10.70.2.0/24", "t", &err), 0);
+	assert_int_equal(facts_validate(&f, &err), -1);
+	assert_non_null(strstr(err.msg, "router 10.70.2.0/24"));
+	jn_error_clear(&err);
+	assert_int_equal(facts_set_text(&f, "routers", "10.70.2.1/24", "CNI_ARGS", &err), -1);
+	assert_non_null(strstr(err.msg, "routers"));
+	assert_non_null(strstr(err.msg, "CNI_ARGS"));
+}
+
+static void test_facts_against_the_cluster(void **state)
+{
+	struct cluster_conf c = { .subnet_count = 1 };
+	struct jn_prefix node[1];
+	struct jobfacts f;
+	struct jn_error err = { 0 };
+	static const struct {
+		const char *fact, *value, *word;
+	} cases[] = {
+		{ "peers", "10.70.2.11,10.80.0.0/16,fd00::1", NULL }, /* inside, outside, no IPv6 cluster */
+		{ "peers", "10.0.0.0/8", "beyond" },
+		{ "peers", "10.70.1.5", "this node's subnet" },
+		{ "peers", "10.70.0.0/16", "this node's subnet" },
+		{ "routers", "10.70.3.11,192.168.0.9", NULL },
+		{ "routers", "10.70.1.0/28", "this node's subnet" },
+	};
+
+	(void)state;
+	assert_true(prefix_parse("10.70.0.0/16", true, &c.subnets[0]));
+	assert_true(prefix_parse("10.70.1.0/24", true, &node[0]));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+		facts_init(&f);
+		jn_error_clear(&err);
+		assert_int_equal(facts_set_text(&f, cases[i].fact, cases[i].value, "t", &err), 0);
+		rc = cluster_check_facts(&c, node, 1, &f, &err);
+		if (cases[i].word == NULL ? rc != 0 : rc == 0 || strstr(err.msg, cases[i].word) == NULL)
+			fail_msg("case %zu (%s %s): rc %d \"%s\"", i, cases[i].fact, cases[i].value, rc, err.msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +179,8 @@ int main(void)
 		cmocka_unit_test(test_whole_instance_written_out),
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_lists_and_json),
+		cmocka_unit_test(test_routers_and_overlaps),
+		cmocka_unit_test(test_facts_against_the_cluster),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,6 +111,53 @@ static const struct bad_case bad_cases[] = {
 	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cni.dev/valid-attachments\":[{\"containerID\":1}]}",
 	  JN_ERR_INVALID_CONFIG, "containerID" },
 	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"disableCheck\":\"no\"}", JN_ERR_INVALID_CONFIG, "disableCheck" },
+	/* cluster */
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":[]}", JN_ERR_INVALID_CONFIG, "cluster" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{}}", JN_ERR_INVALID_CONFIG, "cluster" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"nodes\":3}}",
+	  JN_ERR_UNSUPPORTED_FIELD, "cluster.nodes" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.1/16\"}}", JN_ERR_INVALID_CONFIG,
+	  "cluster.subnet" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"0.0.0.0/0\"}}", JN_ERR_INVALID_CONFIG,
+	  "cluster.subnet" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"fd00::/48\"}}", JN_ERR_INVALID_CONFIG,
+	  "IPv4" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.1.0.0/16\"}}", JN_ERR_INVALID_CONFIG,
+	  "does not contain" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet6\":\"fd00::/48\"}}", JN_ERR_INVALID_CONFIG,
+	  "no \"subnet6\"" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":{}}}",
+	  JN_ERR_INVALID_CONFIG, "cluster.routes" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.0.1.0/24\",\"via\":\"192.168.0.2\",\"dev\":\"eth0\"}]}}",
+	  JN_ERR_UNSUPPORTED_FIELD, "cluster.routes[0].dev" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.1.1.0/24\",\"via\":\"192.168.0.2\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "not inside" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.0.0.0/23\",\"via\":\"192.168.0.2\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "this node's subnet" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.0.1.0/24\",\"via\":\"fd00::2\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "cluster.routes[0].via" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.0.1.0/24\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "cluster.routes[0].via" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.0.1.0/24\",\"via\":\"10.0.0.9\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "inside this node's subnet" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.0.1.0/24\",\"via\":\"127.0.0.1\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "not a gateway" },
+	{ "{" BASE ",\"subnet6\":\"fd00:0:0:1::/64\",\"cluster\":{\"subnet6\":\"fd00::/48\",\"routes\":[{\"dst\":"
+	  "\"fd00:0:0:2::/64\",\"via\":\"fe80::1\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "link-local" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.0.1.0/24\",\"via\":\"192.168.0.2\"},{\"dst\":\"10.0.0.0/20\",\"via\":\"192.168.0.3\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "overlaps route 0" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
+	  "\"10.0.1.9/24\",\"via\":\"192.168.0.2\"}]}}",
+	  JN_ERR_INVALID_CONFIG, "host bits" },
 };
 
 static void test_bad_configs(void **state)
@@ -124,6 +171,42 @@ static void test_bad_configs(void **state)
 			fail_msg("case %zu (%s): rc %d code %d msg \"%s\", want code %d mentioning \"%s\"", i,
 				 bad_cases[i].text, rc, err.code, err.msg, bad_cases[i].code, bad_cases[i].word);
 	}
+}
+
+static void test_cluster(void **state)
+{
+	struct netconf conf;
+	struct jn_error err = { 0 };
+	char buf[ROUTE_TEXT_MAX];
+	const char *text = "{" BASE ",\"subnet\":\"10.70.1.0/24\",\"subnet6\":\"fd70:0:0:1::/64\","
+			   "\"cluster\":{\"subnet\":\"10.70.0.0/16\",\"subnet6\":\"fd70::/48\",\"routes\":["
+			   "{\"dst\":\"10.70.2.0/24\",\"via\":\"192.168.77.2\"},"
+			   "{\"dst\":\"fd70:0:0:2::/64\",\"via\":\"fd77::2\"}]}}";
+	json_t *j;
+	struct cluster_conf back;
+
+	(void)state;
+	assert_int_equal(netconf_parse(text, &conf, &err), 0);
+	assert_int_equal(conf.cluster.subnet_count, 2);
+	assert_int_equal(conf.cluster.route_count, 2);
+	assert_string_equal(route_format(&conf.cluster.routes[0], buf), "10.70.2.0/24 via 192.168.77.2");
+	assert_string_equal(route_format(&conf.cluster.routes[1], buf), "fd70:0:0:2::/64 via fd77::2");
+	assert_string_equal(prefix_format(cluster_subnet(&conf.cluster, AF_INET6), buf), "fd70::/48");
+	/* The record's form reads back the same. */
+	j = cluster_to_json(&conf.cluster);
+	assert_int_equal(cluster_from_json(j, &back, &err), 0);
+	assert_true(cluster_equal(&conf.cluster, &back));
+	json_decref(j);
+	/* A record without the key has no cluster, and one without routes is
+	 * another cluster. */
+	assert_int_equal(cluster_from_json(NULL, &back, &err), 0);
+	assert_int_equal(back.subnet_count, 0);
+	assert_false(cluster_equal(&conf.cluster, &back));
+	netconf_free(&conf);
+	assert_int_equal(netconf_parse("{" BASE ",\"subnet\":\"10.70.1.0/24\"}", &conf, &err), 0);
+	assert_int_equal(conf.cluster.subnet_count, 0);
+	assert_null(cluster_to_json(&conf.cluster));
+	netconf_free(&conf);
 }
 
 static void test_request_ip(void **state)
@@ -165,7 +248,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_dual_stack_and_options),
 		cmocka_unit_test(test_bad_configs),  cmocka_unit_test(test_request_ip),
-		cmocka_unit_test(test_peek_version),
+		cmocka_unit_test(test_peek_version), cmocka_unit_test(test_cluster),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,6 +115,74 @@ static void test_rejects_unsafe_values(void **state)
 	assert_int_equal(netpolicy_validate_network(&net, &err), -1);
 }
 
+static void test_pairs_with_other_nodes(void **state)
+{
+	struct netpolicy_job job;
+	struct netpolicy_network net;
+	struct jn_prefix peer, protect, cluster, peers[2], router;
+	struct jn_service service;
+	struct strbuf sb = STRBUF_INIT;
+	const char *t;
+
+	(void)state;
+	sample(&job, &net, &peer, &protect, &service);
+	assert_true(prefix_parse("10.0.0.0/16", true, &cluster));
+	assert_true(prefix_parse("10.0.1.5/32", true, &peers[0]));
+	assert_true(prefix_parse("10.9.0.0/16", true, &peers[1]));
+	assert_true(prefix_parse("10.0.3.11/32", true, &router));
+	job.peers = peers;
+	job.peer_count = 2;
+	job.routers = &router;
+	job.router_count = 1;
+	job.cluster = &cluster;
+	job.cluster_count = 1;
+	net.cluster = &cluster;
+	net.cluster_count = 1;
+	render_network(&sb, RENDER_ADD, &net);
+	expect_line(strbuf_text(&sb), "add element inet jobnet cluster4 { \"jobnet0\" . 10.0.0.0/16 comment");
+	/* A worker: its peer inside the cluster is a member on another node,
+	 * the one outside may call it; routers may call it. */
+	strbuf_reset(&sb);
+	render_job(&sb, RENDER_ADD, &job);
+	t = strbuf_text(&sb);
+	expect_line(t, "add element inet jobnet job_peers4 { 10.0.0.2 . 10.0.1.5/32 comment");
+	expect_line(t, "add element inet jobnet job_peers4 { 10.0.0.2 . 10.9.0.0/16 comment");
+	expect_line(t, "add element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5/32 comment");
+	expect_line(t, "add element inet jobnet job_inbound4 { 10.0.0.2 . 10.9.0.0/16 comment");
+	expect_line(t, "add element inet jobnet job_inbound4 { 10.0.0.2 . 10.0.3.11/32 comment");
+	assert_null(strstr(t, "job_mutual4 { 10.0.0.2 . 10.9.0.0/16"));
+	assert_null(strstr(t, "job_inbound4 { 10.0.0.2 . 10.0.1.5/32"));
+	assert_null(strstr(t, "job_peers4 { 10.0.0.2 . 10.0.3.11/32"));
+	assert_null(strstr(t, "job_mutual6"));
+	/* A router only opens connections to its peers. */
+	job.router = true;
+	strbuf_reset(&sb);
+	render_job(&sb, RENDER_ADD, &job);
+	t = strbuf_text(&sb);
+	expect_line(t, "add element inet jobnet job_peers4 { 10.0.0.2 . 10.0.1.5/32 comment");
+	assert_null(strstr(t, "job_mutual4 { 10.0.0.2 . 10.0.1.5/32"));
+	assert_null(strstr(t, "job_inbound4 { 10.0.0.2 . 10.9.0.0/16"));
+	/* Removal needs no cluster: a pair goes from every set it can be in. */
+	job.router = false;
+	job.cluster_count = 0;
+	strbuf_reset(&sb);
+	render_job(&sb, RENDER_DELETE, &job);
+	t = strbuf_text(&sb);
+	expect_line(t, "delete element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5/32 }");
+	expect_line(t, "delete element inet jobnet job_inbound4 { 10.0.0.2 . 10.0.1.5/32 }");
+	expect_line(t, "delete element inet jobnet job_mutual4 { 10.0.0.2 . 10.9.0.0/16 }");
+	expect_line(t, "delete element inet jobnet job_inbound4 { 10.0.0.2 . 10.0.3.11/32 }");
+	/* Only the pairs with other nodes, for jobnetctl peers. */
+	job.cluster_count = 1;
+	strbuf_reset(&sb);
+	render_job_remote_to(&(struct render_sink){ .op = RENDER_ADD, .text = &sb }, &job);
+	t = strbuf_text(&sb);
+	expect_line(t, "add element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5/32 comment");
+	assert_null(strstr(t, "job_addrs4"));
+	assert_null(strstr(t, "port_ip4"));
+	strbuf_free(&sb);
+}
+
 static void test_templates_carry_the_ruleset_id(void **state)
 {
 	(void)state;
@@ -131,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_elements),
 		cmocka_unit_test(test_rejects_unsafe_values),
+		cmocka_unit_test(test_pairs_with_other_nodes),
 		cmocka_unit_test(test_templates_carry_the_ruleset_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
