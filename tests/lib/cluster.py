@@ -72,7 +72,7 @@ class ClusterNode:
         self.cluster.env.remember(name, r)
         job = Job(name, NETWORK, facts, ns, r)
         job.node = self
-        job.listen = self.cluster.listen
+        job.callers = facts.get("routers", [])
         self.jobs[name] = job
         self.cluster.jobs[name] = job
         if self.cluster.listen:
