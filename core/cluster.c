@@ -200,14 +200,16 @@ int cluster_check_node(const struct cluster_conf *c, const struct jn_prefix *nod
 	return 0;
 }
 
-bool cluster_equal(const struct cluster_conf *a, const struct cluster_conf *b)
+bool cluster_same_subnets(const struct cluster_conf *a, const struct cluster_conf *b)
 {
-	json_t *ja = cluster_to_json(a), *jb = cluster_to_json(b);
-	bool same = (ja == NULL && jb == NULL) || (ja != NULL && jb != NULL && json_equal(ja, jb));
-
-	json_decref(ja);
-	json_decref(jb);
-	return same;
+	if (a->subnet_count != b->subnet_count)
+		return false;
+	for (size_t i = 0; i < a->subnet_count; i++) {
+		const struct jn_prefix *other = cluster_subnet(b, a->subnets[i].addr.family);
+		if (other == NULL || other->len != a->subnets[i].len || !addr_equal(&other->addr, &a->subnets[i].addr))
+			return false;
+	}
+	return true;
 }
 
 json_t *cluster_to_json(const struct cluster_conf *c)

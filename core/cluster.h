@@ -41,7 +41,8 @@ int cluster_check_node(const struct cluster_conf *c, const struct jn_prefix *nod
 /* The cluster subnet of the family, or NULL. */
 const struct jn_prefix *cluster_subnet(const struct cluster_conf *c, int family);
 
-bool cluster_equal(const struct cluster_conf *a, const struct cluster_conf *b);
+/* Whether both say the same cluster subnets (routes aside). */
+bool cluster_same_subnets(const struct cluster_conf *a, const struct cluster_conf *b);
 
 /* The JSON form a network record keeps ({"subnets": [...], "routes": [...]}),
  * and back; a record without it has no cluster. */

@@ -157,7 +157,7 @@ int policy_attach_locked(const char *state_dir, const struct netrecord *rec, con
 		policy_job_from_attachment(a, rec, &job);
 	/* The records (this one's included) already say the new cluster: the
 	 * rebuild leaves none of the old network's elements. */
-	if (old != NULL && !cluster_equal(&old->cluster, &rec->cluster)) {
+	if (old != NULL && !cluster_same_subnets(&old->cluster, &rec->cluster)) {
 		if (netpolicy_repair(dir, &restore, err) < 0)
 			return -1;
 		old = NULL;

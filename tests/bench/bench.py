@@ -19,6 +19,7 @@ Environment:
   BENCH_SECONDS  length of one throughput or connection-rate run (2)
   BENCH_ROUNDS   runs per data-path figure, the median is kept (5)
   BENCH_SETTLE   seconds to wait after attaching jobs, before measuring (15)
+  BENCH_ONLY     "cross": only the path between members on two nodes
 """
 
 import json
@@ -32,6 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import cluster  # noqa: E402
 import jn  # noqa: E402
 
 REFERENCE_DIR = "/usr/lib/cni"
@@ -40,6 +42,7 @@ BIG = int(os.environ.get("BENCH_BIG", "1000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SETTLE = float(os.environ.get("BENCH_SETTLE", "15"))
+ONLY = os.environ.get("BENCH_ONLY", "")
 PARALLEL = 64
 BASE = 10
 GROUP_BIG = 125
@@ -408,6 +411,45 @@ def data_path(stack, connrate):
     return {label: {k: statistics.median(v) for k, v in figures.items()} for label, figures in runs.items()}
 
 
+def cross_node(plugin, connrate, br_netfilter):
+    """Throughput and connection rate between two members of one group on
+    two nodes (one underlay bridge between them, cluster routes), with
+    jobnet's tables on both nodes and with no ruleset on either; the two
+    alternate, ROUNDS times, and the median of each is kept."""
+    env = jn.Env(plugin, None)
+    try:
+        return measure_across(env, connrate, br_netfilter)
+    finally:
+        problems = env.close()
+        if problems:
+            print("cleanup: %s" % problems)
+
+
+def measure_across(env, connrate, br_netfilter):
+    c = cluster.Cluster(env, nodes=2, br_netfilter=br_netfilter, listen=False)
+    peers = lambda k: [cluster.host_prefix(cluster.job_addr(k, 11, fam)) for fam in (4, 6)]
+    m1 = c.node(1).add("m1", 11, {"group": "probe-run", "peers": peers(2)})
+    m2 = c.node(2).add("m2", 11, {"group": "probe-run", "peers": peers(1)})
+    saved = {k: n.node.nft("list", "ruleset").stdout for k, n in c.nodes.items()}
+    runs = {label: {"throughput": [], "connections": []} for label in ("rules", "none")}
+
+    def load(with_rules):
+        for k, n in c.nodes.items():
+            n.node.nft("flush", "ruleset")
+            if with_rules:
+                n.ns.run("nft", "-f", "-", input=saved[k])
+    for _ in range(ROUNDS):
+        for label in ("rules", "none"):
+            load(label == "rules")
+            runs[label]["throughput"].append(iperf(m2.ns.name, m1.ns.name, m1.addr[4]))
+            runs[label]["connections"].append(conn_rate(connrate, m2.ns.name, m1.ns.name, m1.addr[4]))
+    load(False)
+    for n in c.nodes.values():
+        n.ctl("repair")
+        n.ns.run("conntrack", "-F", check=False)
+    return {label: {k: statistics.median(v) for k, v in figures.items()} for label, figures in runs.items()}
+
+
 def ensure_packages():
     missing = [p for p in ("iperf3", "iptables", "containernetworking-plugins")
                if subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True,
@@ -420,6 +462,37 @@ def ensure_packages():
 
 def ratio(a, b):
     return a / b if b else float("inf")
+
+
+def measure_one_node(env, plugin, connrate, report):
+    state = state_tmpfs(env)
+    jobnet, ref = Jobnet(env, plugin, state), Reference(env, state)
+    jns, rns = Namespaces(env, "j"), Namespaces(env, "r")
+    print("attaching %d jobs to each stack" % BASE, flush=True)
+    attach(jobnet, jns, BASE, 0)
+    attach(ref, rns, BASE, 0)
+    settle()
+    print("ADD/DEL latency, %d pairs each" % SAMPLES, flush=True)
+    report["jobnet"] = measure_pairs(jobnet, jns, SAMPLES, 5000)
+    report["reference"] = measure_pairs(ref, rns, SAMPLES, 5000)
+    print("%d parallel ADDs and DELs" % PARALLEL, flush=True)
+    report["parallel jobnet"] = parallel(jobnet, jns, 8000)
+    report["parallel reference"] = parallel(ref, rns, 8000)
+    print("data path with %d jobs" % BASE, flush=True)
+    report["data %d" % BASE] = data_path(jobnet, connrate)
+    print("attaching %d more jobs to jobnet" % (BIG - BASE), flush=True)
+    t = time.perf_counter()
+    attach(jobnet, jns, BIG - BASE, BASE)
+    report["attach big"] = time.perf_counter() - t
+    settle()
+    print("ADD/DEL latency with %d jobs" % BIG, flush=True)
+    report["jobnet big"] = measure_pairs(jobnet, jns, SAMPLES, 6000)
+    print("data path with %d jobs" % BIG, flush=True)
+    report["data %d" % BIG] = data_path(jobnet, connrate)
+    print("ADD/DEL latency in a group of %d on the node, %d jobs attached" % (GROUP_BIG, BIG), flush=True)
+    regroup(jobnet, jns, GROUP_BIG - 7, 7000)
+    settle()
+    report["jobnet group"] = measure_pairs(jobnet, jns, SAMPLES, 9000)
 
 
 def main():
@@ -435,34 +508,11 @@ def main():
     env = jn.Env(jn.Plugin(plugin, ctl), None)
     report = {}
     try:
-        state = state_tmpfs(env)
-        jobnet, ref = Jobnet(env, plugin, state), Reference(env, state)
-        jns, rns = Namespaces(env, "j"), Namespaces(env, "r")
-        print("attaching %d jobs to each stack" % BASE, flush=True)
-        attach(jobnet, jns, BASE, 0)
-        attach(ref, rns, BASE, 0)
-        settle()
-        print("ADD/DEL latency, %d pairs each" % SAMPLES, flush=True)
-        report["jobnet"] = measure_pairs(jobnet, jns, SAMPLES, 5000)
-        report["reference"] = measure_pairs(ref, rns, SAMPLES, 5000)
-        print("%d parallel ADDs and DELs" % PARALLEL, flush=True)
-        report["parallel jobnet"] = parallel(jobnet, jns, 8000)
-        report["parallel reference"] = parallel(ref, rns, 8000)
-        print("data path with %d jobs" % BASE, flush=True)
-        report["data %d" % BASE] = data_path(jobnet, connrate)
-        print("attaching %d more jobs to jobnet" % (BIG - BASE), flush=True)
-        t = time.perf_counter()
-        attach(jobnet, jns, BIG - BASE, BASE)
-        report["attach big"] = time.perf_counter() - t
-        settle()
-        print("ADD/DEL latency with %d jobs" % BIG, flush=True)
-        report["jobnet big"] = measure_pairs(jobnet, jns, SAMPLES, 6000)
-        print("data path with %d jobs" % BIG, flush=True)
-        report["data %d" % BIG] = data_path(jobnet, connrate)
-        print("ADD/DEL latency in a group of %d on the node, %d jobs attached" % (GROUP_BIG, BIG), flush=True)
-        regroup(jobnet, jns, GROUP_BIG - 7, 7000)
-        settle()
-        report["jobnet group"] = measure_pairs(jobnet, jns, SAMPLES, 9000)
+        if ONLY != "cross":
+            measure_one_node(env, plugin, connrate, report)
+        for br_netfilter in (False, True):
+            print("data path across nodes, br_netfilter %d" % br_netfilter, flush=True)
+            report["cross %d" % br_netfilter] = cross_node(env.plugin, connrate, br_netfilter)
     finally:
         problems = env.close()
     if problems:
@@ -484,7 +534,25 @@ def table(rows):
     print()
 
 
+def print_cross(r):
+    rows = [("members on two nodes: jobnet's rules / no ruleset", "rules", "no ruleset", "ratio")]
+    for br_netfilter in (0, 1):
+        d = r["cross %d" % br_netfilter]
+        rows.append(("TCP throughput, br_netfilter %d" % br_netfilter, "%.2f Gbit/s" % (d["rules"]["throughput"] / 1e9),
+                     "%.2f Gbit/s" % (d["none"]["throughput"] / 1e9),
+                     "%.3f" % ratio(d["rules"]["throughput"], d["none"]["throughput"])))
+        rows.append(("connections/s, br_netfilter %d" % br_netfilter, "%.0f" % d["rules"]["connections"],
+                     "%.0f" % d["none"]["connections"],
+                     "%.3f" % ratio(d["rules"]["connections"], d["none"]["connections"])))
+    table(rows)
+    print("across nodes: median of %d runs of %g s each way, target 0.95" % (ROUNDS, SECONDS))
+
+
 def print_report(r):
+    if "cross 0" in r:
+        print_cross(r)
+    if "jobnet" not in r:
+        return
     j, ref, big, grp = (r[k].summary() for k in ("jobnet", "reference", "jobnet big", "jobnet group"))
     rows = [("jobnet beside the reference plugins", "jobnet", "reference", "ratio")]
     for key, label in (("add_median", "ADD median"), ("add_p90", "ADD p90"), ("del_median", "DEL median"),

@@ -23,6 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* What the record says is read back the same. */
 		FUZZ_ASSERT(back != NULL && facts_from_json(back, &again, &err) == 0);
 		FUZZ_ASSERT(strcmp(again.group, facts.group) == 0 && again.peer_count == facts.peer_count);
+		FUZZ_ASSERT(again.router_count == facts.router_count);
+		/* No two peers or routers overlap: each is one element. */
+		for (size_t i = 0; i < facts.peer_count; i++)
+			for (size_t k = 0; k < facts.router_count; k++)
+				FUZZ_ASSERT(!prefix_overlaps(&facts.peers[i], &facts.routers[k]));
 		json_decref(back);
 	}
 	json_decref(root);

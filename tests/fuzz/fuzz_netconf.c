@@ -18,6 +18,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!conf.v4.enabled || prefix_contains(&conf.v4.subnet, &conf.v4.gateway));
 		FUZZ_ASSERT(!conf.v6.enabled || prefix_contains(&conf.v6.subnet, &conf.v6.gateway));
 		FUZZ_ASSERT(conf.mtu >= 68 && conf.mtu <= 65535);
+		/* A cluster holds this node's subnets; its routes go elsewhere in it. */
+		for (size_t i = 0; i < conf.cluster.subnet_count; i++) {
+			const struct jn_prefix *c = &conf.cluster.subnets[i];
+			const struct netconf_family *f = netconf_family(&conf, c->addr.family);
+			FUZZ_ASSERT(f->enabled && prefix_covers(c, &f->subnet));
+		}
+		for (size_t i = 0; i < conf.cluster.route_count; i++) {
+			const struct route_spec *r = &conf.cluster.routes[i];
+			const struct jn_prefix *c = cluster_subnet(&conf.cluster, r->dst.addr.family);
+			FUZZ_ASSERT(c != NULL && prefix_covers(c, &r->dst) && r->via.family == r->dst.addr.family);
+			FUZZ_ASSERT(!prefix_overlaps(&r->dst, &netconf_family(&conf, r->dst.addr.family)->subnet));
+		}
 		netconf_request_ip(&conf, "10.0.0.1", &err);
 		netconf_free(&conf);
 	} else {

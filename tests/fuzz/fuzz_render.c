@@ -1,5 +1,6 @@
 /* The nft value renderer. The input is split at NUL bytes into the fields
- * of a job (container ID, network, veth, group, route, addresses, peer);
+ * of a job (container ID, network, veth, group, route, addresses, peer,
+ * router, cluster subnet);
  * whatever passes validation must render into element commands that cannot
  * carry anything but one element each, and encode for the kernel as one
  * netlink message per element (two per deleted one). */
@@ -10,7 +11,7 @@
 #include "netpolicy/render.h"
 #include "fuzz.h"
 
-#define FIELDS 8
+#define FIELDS 10
 
 static void split(const uint8_t *data, size_t size, char fields[FIELDS][300])
 {
@@ -89,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char f[FIELDS][300];
 	char routes[1][JN_ID_MAX + 1];
-	struct jn_prefix peer;
+	struct jn_prefix peer, router, cluster;
 	struct netpolicy_job job = { 0 };
 	struct jn_error err = { 0 };
 	struct strbuf sb = STRBUF_INIT;
@@ -113,6 +114,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (prefix_parse(f[7], false, &peer)) {
 		job.peers = &peer;
 		job.peer_count = 1;
+	}
+	if (prefix_parse(f[8], false, &router)) {
+		job.routers = &router;
+		job.router_count = 1;
+	}
+	if (prefix_parse(f[9], false, &cluster)) {
+		job.cluster = &cluster;
+		job.cluster_count = 1;
+		job.router = f[4][0] != '\0';
 	}
 	if (netpolicy_validate_job(&job, &err) < 0)
 		return 0;

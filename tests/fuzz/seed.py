@@ -44,6 +44,12 @@ def conf_seeds():
         {"args": {"cni": {"ips": ["10.77.0.7"], "jobnet": {"role": "router", "routes": ["run-1"]}}}},
         {"prevResult": {"cniVersion": "1.1.0", "interfaces": [{"name": "eth0"}], "ips": []}},
         {"subnet": "10.77.0.0/31"}, {"mtu": 67}, {"name": "a b"}, {"bridge": "x" * 16},
+        {"subnet6": "fd70:0:0:77::/64",
+         "cluster": {"subnet": "10.77.0.0/16", "subnet6": "fd70::/48",
+                     "routes": [{"dst": "10.77.2.0/24", "via": "192.168.77.2"},
+                                {"dst": "fd70:0:0:2::/64", "via": "fd77::2"}]}},
+        {"cluster": {"subnet": "10.77.0.0/16", "routes": [{"dst": "10.77.0.0/23", "via": "192.168.77.2"}]}},
+        {"cluster": {"subnet6": "fd70::/48"}}, {"cluster": {"subnet": "10.0.0.0/8", "nodes": 3}},
     ]
     for v in variants:
         c = dict(base, **v)
@@ -56,10 +62,13 @@ def args_seeds():
     for text in ["", "IP=10.77.0.5", "K8S_POD_NAME=web;IgnoreUnknown=1",
                  "JOBNET_GROUP=run-1;JOBNET_BLOCKS=2;JOBNET_TOTAL_BLOCKS=8",
                  "JOBNET_ROLE=router;JOBNET_ROUTES=run-1,run-2", "JOBNET_MULTINODE=true;JOBNET_GROUP=g",
-                 "JOBNET_PEERS=10.0.0.1/32,fd00::1/128", "a=b=c", ";;", "=x", "X=" + "y" * 300]:
+                 "JOBNET_PEERS=10.0.0.1/32,fd00::1/128", "JOBNET_ROUTERS=10.70.3.11,fd70:0:0:3::b",
+                 "JOBNET_PEERS=10.70.2.0/24;JOBNET_ROUTERS=10.70.2.5", "a=b=c", ";;", "=x", "X=" + "y" * 300]:
         put("cniargs", text)
     for obj in [{"jobnet": {"group": "run-1", "multinode": True, "blocks": 8, "totalBlocks": 8}},
                 {"jobnet": {"role": "router", "routes": ["a", "b"], "peers": ["10.1.0.0/16"]}},
+                {"jobnet": {"group": "A", "peers": ["10.70.2.11", "10.70.2.11/32"], "routers": "10.70.3.11"}},
+                {"io.kubernetes.cri.pod-annotations": {"jobnet.dev/routers": "10.70.3.0/24,fd70::/64"}},
                 {"args": {"cni": {"jobnet": {"group": "g"}}}},
                 {"io.kubernetes.cri.pod-annotations": {"jobnet.dstack.ai/group": "g"}},
                 {"jobnet": {"blocks": 9, "totalBlocks": 8}}, {"jobnet": {"group": "../x"}}, {"jobnet": []}]:
@@ -71,6 +80,8 @@ def render_seeds():
         ["c1", "jobs", "jn0123456789ab", "run-1", "", "10.77.0.2/32", "fd00:77::2/128", ""],
         ["c2", "jobs", "jn0123456789ac", "", "run-1", "10.77.0.3/32", "", "10.9.0.0/16"],
         ["c3", "jobs", "jn0123456789ad", "a\"b", "x;y", "10.77.0.4/32", "", "::/0"],
+        ["c4", "jobs", "jn0123456789ae", "A", "", "10.70.1.2/32", "fd70:0:0:1::2/128", "10.70.2.11/32",
+         "10.70.3.11/32", "10.70.0.0/16"],
     ]
     for f in fields:
         put("render", b"\0".join(x.encode() for x in f))

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import threading
 
 import cluster as cl
@@ -321,3 +322,62 @@ def bad_cluster_input_is_error_7_and_changes_nothing(env):
     r = n1.node.add(job, "c1", conf=dict(good, runtimeConfig=ann)).expect_ok()
     env.remember("c1", r)
     expect_eq(record_facts(n1, "c1")["routers"], [cl.host_prefix(cl.job_addr(2, 30, 4))], "routers from annotations")
+
+
+@test
+def a_cluster_added_later_turns_peers_into_members_on_other_nodes(env):
+    """Without a cluster, a worker's peer is one it opens connections to and
+    that may call it, tracked; with one, the same peer inside it is a
+    member on another node. The ADD that brings the cluster rebuilds the
+    tables, so jobs attached before follow it."""
+    c = cl.Cluster(env, nodes=2, listen=False)
+    n1 = c.node(1)
+    plain = n1.conf()
+    del plain["cluster"]
+    ns = env.netns("a1")
+    env.remember("a1", n1.node.add(ns, "a1", conf=dict(plain, runtimeConfig={"jobnet": {"group": "A",
+                                   "peers": both(W)}}), args="IP=10.70.1.11").expect_ok())
+    sets = lambda: {s: [e for e in n1.node.nft_set(s) or [] if e.startswith("10.70.1.11 ")]
+                    for s in ("job_mutual4", "job_inbound4")}
+    expect_eq(sets(), {"job_mutual4": [], "job_inbound4": ["10.70.1.11 . 10.70.2.11"]}, "a1's pairs without a cluster")
+    n1.add("a2", 12, {"group": "A"})
+    expect_eq(sets(), {"job_mutual4": ["10.70.1.11 . 10.70.2.11"], "job_inbound4": []}, "a1's pairs with the cluster")
+    n1.ctl("verify")
+    n1.node.delete("a1", conf=n1.conf()).expect_ok()
+    expect_eq(sets(), {"job_mutual4": [], "job_inbound4": []}, "a1's pairs after DEL")
+
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+@test
+def the_shipped_cluster_configurations_work(env):
+    """The DaemonSet's conflist names the node's pod CIDR as "@POD_CIDR@";
+    node-subnet.sh fills it in from the node object, and jobnet takes the
+    result (jobnetctl decide parses a conflist as the plugin does)."""
+    import yaml
+    docs = list(yaml.safe_load_all(open(os.path.join(ROOT, "conf", "kubernetes", "jobnet-daemonset.yaml"))))
+    d = env.tempdir("daemonset")
+    template, cidrs, out = (os.path.join(d, n) for n in ("template", "cidrs", "out"))
+    with open(template, "w") as f:
+        f.write(docs[0]["data"]["10-jobnet.conflist"])
+    script = os.path.join(ROOT, "conf", "kubernetes", "node-subnet.sh")
+    for node_cidrs, subnet in (("10.244.7.0/24\nfd00:7::/64\n", "10.244.7.0/24"), ("10.244.9.0/24\n", "10.244.9.0/24")):
+        with open(cidrs, "w") as f:
+            f.write(node_cidrs)
+        subprocess.run([script, template, cidrs, out], check=True)
+        conf = json.load(open(out))
+        plugin = conf["plugins"][0]
+        expect_eq(plugin["subnet"], subnet, "the node's subnet")
+        expect(plugin["cluster"]["subnet"] and plugin["cluster"]["subnet"] != subnet, "a cluster subnet")
+        p = subprocess.run([env.plugin.ctl, "decide", "--config", out], capture_output=True, text=True)
+        expect_eq(p.returncode, 0, "jobnetctl decide with the filled conflist: %s" % p.stderr)
+    with open(cidrs, "w") as f:
+        f.write("fd00:7::/64\n")
+    p = subprocess.run([script, template, cidrs, out + "2"], capture_output=True, text=True)
+    expect(p.returncode != 0 and "no IPv4 pod CIDR" in p.stderr, "a node without an IPv4 pod CIDR: %r" % p.stderr)
+    expect(not os.path.exists(out + "2"), "a conflist was written anyway")
+    # The example of node 1 of three is a configuration jobnet takes.
+    example = os.path.join(ROOT, "conf", "cluster-example.conflist")
+    p = subprocess.run([env.plugin.ctl, "decide", "--config", example], capture_output=True, text=True)
+    expect_eq(p.returncode, 0, "jobnetctl decide with conf/cluster-example.conflist: %s" % p.stderr)

@@ -265,11 +265,12 @@ def the_shipped_units_say_what_they_do(env):
     import yaml
     docs = list(yaml.safe_load_all(open(os.path.join(ROOT, "conf", "kubernetes", "jobnet-daemonset.yaml"))))
     kinds = [d["kind"] for d in docs]
-    expect_eq(kinds, ["ConfigMap", "DaemonSet"], "the manifest's objects")
+    expect_eq(kinds, ["ConfigMap", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet"],
+              "the manifest's objects")
     conflist = json.loads(docs[0]["data"]["10-jobnet.conflist"])
     expect(conflist["plugins"][0]["capabilities"].get("io.kubernetes.cri.pod-annotations"),
            "the DaemonSet's conflist does not ask for pod annotations")
-    pod = docs[1]["spec"]["template"]["spec"]
+    pod = docs[-1]["spec"]["template"]["spec"]
     paths = sorted(v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v)
     for p in ("/etc/cni/net.d", "/opt/cni/bin", "/run/jobnet"):
         expect(p in paths, "the DaemonSet does not mount %s" % p)

@@ -195,13 +195,14 @@ static void test_cluster(void **state)
 	/* The record's form reads back the same. */
 	j = cluster_to_json(&conf.cluster);
 	assert_int_equal(cluster_from_json(j, &back, &err), 0);
-	assert_true(cluster_equal(&conf.cluster, &back));
+	assert_true(cluster_same_subnets(&conf.cluster, &back));
+	assert_int_equal(back.route_count, 2);
+	assert_string_equal(route_format(&back.routes[1], buf), "fd70:0:0:2::/64 via fd77::2");
 	json_decref(j);
-	/* A record without the key has no cluster, and one without routes is
-	 * another cluster. */
+	/* A record without the key has no cluster. */
 	assert_int_equal(cluster_from_json(NULL, &back, &err), 0);
 	assert_int_equal(back.subnet_count, 0);
-	assert_false(cluster_equal(&conf.cluster, &back));
+	assert_false(cluster_same_subnets(&conf.cluster, &back));
 	netconf_free(&conf);
 	assert_int_equal(netconf_parse("{" BASE ",\"subnet\":\"10.70.1.0/24\"}", &conf, &err), 0);
 	assert_int_equal(conf.cluster.subnet_count, 0);
