@@ -7,6 +7,7 @@ TCP, UDP and ICMP on high ports over IPv4 and IPv6, br_netfilter off and on.
 """
 
 import socket
+import struct
 import threading
 import time
 
@@ -136,6 +137,7 @@ def across_nodes_with_br_netfilter(env):
 
 @test
 def members_flows_across_nodes_are_untracked_and_a_routers_are_not(env):
+    """And SCTP crosses between members as TCP does."""
     c = build(env)
     a1, a3, r = c.jobs["a1"], c.jobs["a3"], c.jobs["r"]
     node1 = c.node(1).ns
@@ -145,6 +147,42 @@ def members_flows_across_nodes_are_untracked_and_a_routers_are_not(env):
     flows = node1.run("conntrack", "-L", "-p", "tcp", check=False).stdout
     expect("src=%s" % a3.addr[4] not in flows, "a member's flow from another node is tracked:\n" + flows)
     expect("src=%s dst=%s" % (r.addr[4], a1.addr[4]) in flows, "the router's flow is not tracked:\n" + flows)
+    # SCTP goes the same way as TCP and UDP: between members, not from b1
+    # (which names a1 as a peer; a1 does not name it).
+    b1 = c.jobs["b1"]
+    for fam in (4, 6):
+        expect(sctp_arrives(a3, a1, fam, b"member%d" % fam), "SCTP a3 -> a1 over IPv%d" % fam)
+        expect(sctp_arrives(a1, a3, fam, b"back%d" % fam), "SCTP a1 -> a3 over IPv%d" % fam)
+        expect(not sctp_arrives(b1, a1, fam, b"other%d" % fam), "SCTP b1 -> a1 over IPv%d" % fam)
+
+
+def sctp_arrives(src, dst, fam, tag):
+    """A datagram of IP protocol 132 (SCTP) from src to dst: whether it
+    reaches a raw socket in dst (this kernel has no SCTP sockets, but a raw
+    socket sees every packet of its protocol delivered to the namespace)."""
+    family = socket.AF_INET if fam == 4 else socket.AF_INET6
+    with jn.entered(dst.ns.path):
+        rx = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_SCTP)
+    with jn.entered(src.ns.path):
+        tx = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_SCTP)
+    try:
+        rx.settimeout(1.0)
+        # Common header (ports 40003 -> 40004, tag, checksum) and an INIT chunk.
+        packet = struct.pack("!HHII", 40003, 40004, 0, 0) + b"\x01\x00\x00\x14" + tag.ljust(16, b"-")
+        for _ in range(3):
+            tx.sendto(packet, (dst.addr[fam], 0))
+        deadline = time.time() + 1.0
+        while time.time() < deadline:
+            try:
+                data = rx.recv(2048)
+            except (socket.timeout, TimeoutError):
+                return False
+            if tag in data:
+                return True
+        return False
+    finally:
+        rx.close()
+        tx.close()
 
 
 def ephemeral_listener(ns, addr):
