@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/cleanup.h"
@@ -164,24 +163,17 @@ static void note_released_address(const char *address, const char *owner, const 
  * goes another way moved; another program's is left alone (a failure). */
 static void repair_routes(struct network_visit *v)
 {
-	cleanup_free struct clusterroutes_undo *done = calloc(1, sizeof(*done));
+	struct clusterroutes_undo done = { 0 };
 	struct jn_error err = { 0 };
 	char text[ROUTE_TEXT_MAX];
 
-	if (v->rec.cluster.route_count == 0)
-		return;
-	if (done == NULL) {
-		jn_error_set(&err, JN_ERR_IO, "out of memory");
-		report_failure(v->run->r, REPORT_FAILED, &err, "%s: cluster routes", v->name);
-		return;
-	}
-	if (clusterroutes_ensure(v->run->node, &v->rec, done, &err) < 0)
+	if (clusterroutes_ensure(v->run->node, &v->rec, &done, &err) < 0)
 		report_failure(v->run->r, REPORT_FAILED, &err, "%s", v->name);
 	for (size_t i = 0; i < v->rec.cluster.route_count; i++)
-		if (done->added[i] || done->moved[i])
+		if (done.added[i] || done.moved[i])
 			report_line(v->run->r, REPORT_DONE, "%s: cluster route %s %s", v->name,
 				    route_format(&v->rec.cluster.routes[i], text),
-				    done->added[i] ? "restored" : "moved");
+				    done.added[i] ? "restored" : "moved");
 }
 
 static int repair_network(struct state_network *net, const char *name, void *ctx)

@@ -292,7 +292,7 @@ def a_job_forging_a_remote_members_address_reaches_nobody(env):
                                                          frames.ETH_P_IPV6, packet))
 
     def arrived(tag):
-        time.sleep(0.5)
+        time.sleep(0.5)  # a dropped datagram leaves nothing to wait for
         return sorted("%s/v%d" % key for key, sink in sinks.items() if any(tag in data for _, data in sink))
 
     for fam in (4, 6):

@@ -80,13 +80,7 @@ def echoes(s, text):
 
 
 def elements(node):
-    out = node.nft("-j", "list", "ruleset").stdout
-    found = []
-    for obj in json.loads(out)["nftables"]:
-        s = obj.get("set") or obj.get("map")
-        if s and s["table"] == "jobnet":
-            found += ["%s %s: %s" % (s["family"], s["name"], jn._element_key(e)) for e in s.get("elem", [])]
-    return found
+    return ["%s %s: %s" % (table.split()[0], name, text) for table, name, _, text in node.elements()]
 
 
 def flows(ns, addr):
@@ -175,7 +169,7 @@ def bad_peers_input_changes_nothing(env):
     n1 = c.node(1)
     n1.add("a1", 11, {"group": "A", "peers": both(W)})
     n1.add("b1", 12, {"group": "B"})
-    before = (sorted(elements(n1.node)), record_facts(n1, "a1"))
+    before = n1.node.fingerprint(contents=True)
     for args, rc, word in ((["A", "--add", "nonsense"], 2, "nonsense"),
                            (["A", "--add", "10.70.2.1/24"], 2, "10.70.2.1/24"),
                            (["A", "--set", "10.70.2.5", "--add", "10.70.2.6"], 2, "one of"),
@@ -191,7 +185,7 @@ def bad_peers_input_changes_nothing(env):
         p = n1.ctl("peers", *args, check=False)
         expect_eq(p.returncode, rc, "jobnetctl peers %s: %s" % (" ".join(args), p.stderr))
         expect(word in p.stderr, "jobnetctl peers %s does not say %r: %s" % (" ".join(args), word, p.stderr))
-        expect_eq((sorted(elements(n1.node)), record_facts(n1, "a1")), before, "after peers %s" % " ".join(args))
+        jn.expect_same(before, n1.node.fingerprint(contents=True), "the node after peers %s" % " ".join(args))
 
 
 @test
@@ -281,6 +275,7 @@ def delete_leaves_no_element_route_or_flow_of_the_job(env):
     expect_eq(sorted(after), sorted(e for e in before if e not in mine), "the other elements after DEL")
     expect_eq(flows(n1.ns, a1.addr[4]) + flows(n1.ns, a1.addr[6]), [], "conntrack entries of a1 after DEL")
     expect_eq(n1.ns.ip("route", "show").stdout, routes, "node 1's routes after DEL (the network's stay)")
+    n1.node.expect_clean("a1")
     n1.ctl("verify")
     expect_eq(jn.tcp_probe(w.ns, c.jobs["a2"].addr[4], cl.JOB_TCP, 1.0)[0], "reached", "w -> a2 after a1's DEL")
 
@@ -291,6 +286,7 @@ def bad_cluster_input_is_error_7_and_changes_nothing(env):
     n1 = c.node(1)
     job = env.netns("job")
     good = n1.conf()
+    before = n1.node.fingerprint(contents=True)
 
     def conf_with(**cluster):
         conf = json.loads(json.dumps(good))
@@ -314,7 +310,7 @@ def bad_cluster_input_is_error_7_and_changes_nothing(env):
         n1.node.add(job, "c1", conf=dict(good, runtimeConfig={"jobnet": facts})).expect_error(7, word)
     for channel in ({"args": "IgnoreUnknown=1;JOBNET_ROUTERS=nonsense"},):
         n1.node.add(job, "c1", conf=good, **channel).expect_error(7, "routers", "CNI_ARGS")
-    expect_eq(n1.node.records(), [], "records after refused ADDs")
+    jn.expect_same(before, n1.node.fingerprint(contents=True), "the node after refused ADDs")
     expect_eq(n1.ns.ip("route", "show", "proto", "74").stdout.strip(), "", "routes after refused ADDs")
     # The annotation channel carries routers too.
     ann = {"io.kubernetes.cri.pod-annotations": {"jobnet.dev/group": "A",
