@@ -305,7 +305,8 @@ def a_job_forging_a_remote_members_address_reaches_nobody(env):
     for fam in (4, 6):
         send(a3.addr[fam], fam, b"nobridge%d" % fam)
     expect_eq(arrived(b"nobridge"), [], "datagrams with a3's address from lone, without bridge jobnet's checks")
-    n1.node.nft("flush", "chain", "inet", "jobnet", "raw_from_job")
+    n1.node.nft("flush", "chain", "inet", "jobnet", "raw4_from_job")
+    n1.node.nft("flush", "chain", "inet", "jobnet", "raw6_from_job")
     for fam in (4, 6):
         send(a3.addr[fam], fam, b"nocheck%d" % fam)
     expect_eq(arrived(b"nocheck"), ["node/v4", "node/v6"], "without either check the forgery reaches the node")
