@@ -226,6 +226,7 @@ def bad_invocations_exit_2_and_run_nothing(env):
         (("attach", "c1", "--netns", ns, "--role", "king"), "king"),
         (("attach", "c1", "--netns", ns, "--routes", "g1"), "routes"),
         (("attach", "c1", "--netns", ns, "--peers", "10.0.0.1/8"), "10.0.0.1/8"),
+        (("attach", "c1", "--netns", ns, "--routers", "10.0.0.2/8"), "10.0.0.2/8"),
         (("attach", "c1", "--netns", ns, "--multinode=maybe"), "maybe"),
         (("attach", "c1", "--netns", ns, "--ifname", "a/b"), "a/b"),
         (("attach", "bad id!", "--netns", ns), "bad id!"),
@@ -257,7 +258,8 @@ def what_the_plugin_receives(env):
     job = env.netns("job")
     inherited = dict(os.environ, CNI_ARGS="FOO=bar", CNI_NETNS="/bogus", CNI_COMMAND="VERSION")
     out = ctl.ok("attach", "c1", "--netns", job.path, "--ifname", "net1", "--group", "g1", "--multinode",
-                 "--blocks", "2/8", "--peers", "10.0.3.0/24,fd00:3::/64", "--publish", "127.0.0.1:0:22",
+                 "--blocks", "2/8", "--peers", "10.0.3.0/24,fd00:3::/64", "--routers", "10.0.4.9",
+                 "--publish", "127.0.0.1:0:22",
                  "--publish", "[::1]:2200:22/udp", env=inherited).stdout
     expect_eq(lines(out, "port"), [["port", "tcp", "127.0.0.1:40001", "->", "22"]], "ports printed from the result")
     add, = fake.calls()
@@ -270,7 +272,7 @@ def what_the_plugin_receives(env):
         "portMappings": [{"hostPort": 0, "containerPort": 22, "protocol": "tcp", "hostIP": "127.0.0.1"},
                          {"hostPort": 2200, "containerPort": 22, "protocol": "udp", "hostIP": "::1"}],
         "jobnet": {"group": "g1", "multinode": True, "blocks": 2, "totalBlocks": 8,
-                   "peers": ["10.0.3.0/24", "fd00:3::/64"]}}, "runtimeConfig")
+                   "peers": ["10.0.3.0/24", "fd00:3::/64"], "routers": ["10.0.4.9/32"]}}, "runtimeConfig")
     expect("args" not in conf and "prevResult" not in conf, "ADD got args or prevResult: %r" % conf)
     expect_eq(ctl.entry("c1", "net1")["result"], FAKE_RESULT, "cached result")
     ctl.ok("detach", "c1", "--ifname", "net1", env=inherited)
