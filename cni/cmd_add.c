@@ -45,6 +45,7 @@ struct add_run {
 	struct attachment a;
 	struct add_undo undo;
 	struct netrecord rec;
+	struct netns_id netns_id; /* of CNI_NETNS when ADD opened it */
 	int relay_commit_fd; /* -1, or the relay waiting for its record */
 };
 
@@ -106,6 +107,7 @@ static void prepare_record(struct add_run *run)
 	strcpy(a->ifname, p->inv.ifname);
 	strcpy(a->network, p->conf.name);
 	strcpy(a->netns, p->inv.netns);
+	a->netns_id = run->netns_id;
 	strcpy(a->mode, "bridge");
 	strcpy(a->decision, mode_name(run->decision.mode));
 	strcpy(a->rule, run->decision.rule);
@@ -306,7 +308,7 @@ int cmd_add(struct plugin *p, struct state_network *net, json_t **result, struct
 	int rc = -1;
 
 	if (handle_existing(&run, err) < 0 || sandbox_open(p->inv.netns, &run.sb, err) < 0 ||
-	    enforce_decision(&run, &host, err) < 0)
+	    netns_identify(run.sb.netns_fd, &run.netns_id, err) < 0 || enforce_decision(&run, &host, err) < 0)
 		goto out;
 	if (host) {
 		rc = attach_host(&run, result, err);

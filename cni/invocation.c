@@ -71,12 +71,17 @@ int invocation_read_env(struct invocation *inv, struct jn_error *err)
 	struct env_problems problems = { .len = 0 };
 	bool attach = inv->command == JN_CMD_ADD || inv->command == JN_CMD_DEL || inv->command == JN_CMD_CHECK;
 	bool need_netns = inv->command == JN_CMD_ADD || inv->command == JN_CMD_CHECK;
+	/* DEL acts in no namespace (deleting the host veth deletes both ends):
+	 * whatever CNI_NETNS says, even a path that now names another
+	 * namespace, cannot matter to it. */
+	bool read_netns = inv->command != JN_CMD_DEL;
 
 	problems.text[0] = '\0';
 	if (attach) {
 		read_var(&problems, "CNI_CONTAINERID", true, names_is_valid_id, inv->container_id,
 			 sizeof(inv->container_id));
-		read_var(&problems, "CNI_NETNS", need_netns, is_absolute_path, inv->netns, sizeof(inv->netns));
+		if (read_netns)
+			read_var(&problems, "CNI_NETNS", need_netns, is_absolute_path, inv->netns, sizeof(inv->netns));
 		read_var(&problems, "CNI_IFNAME", true, names_is_valid_ifname, inv->ifname, sizeof(inv->ifname));
 		inv->args = env("CNI_ARGS");
 	}

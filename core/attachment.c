@@ -51,6 +51,8 @@ json_t *attachment_to_json(const struct attachment *a)
 		      "bridge", a->bridge, "hostVeth", a->host_veth, "mac", mac, "complete", a->complete, "created",
 		      (json_int_t)a->created, "ips", ips_to_json(a), "facts", facts_to_json(&a->facts));
 	if (j != NULL) {
+		json_object_set_new(j, "netnsDev", json_integer((json_int_t)a->netns_id.dev));
+		json_object_set_new(j, "netnsInode", json_integer((json_int_t)a->netns_id.ino));
 		json_object_set_new(j, "portMappings", portmap_list_to_json(a->maps, a->map_count));
 		json_object_set_new(j, "relay",
 				    json_pack("{s:i, s:I}", "pid", a->relay.pid, "start", (json_int_t)a->relay.start));
@@ -122,6 +124,21 @@ static int strings_from_json(const json_t *j, struct attachment *out, struct jn_
 	return 0;
 }
 
+/* Absent in records written before jobnet kept it: unknown. */
+static int netns_id_from_json(const json_t *j, struct attachment *out, struct jn_error *err)
+{
+	const json_t *dev = json_object_get(j, "netnsDev"), *ino = json_object_get(j, "netnsInode");
+
+	if (dev == NULL && ino == NULL)
+		return 0;
+	if (!json_is_integer(dev) || !json_is_integer(ino) || json_integer_value(dev) < 0 ||
+	    json_integer_value(ino) < 0)
+		return jn_error_set(err, JN_ERR_STATE, "fields \"netnsDev\" and \"netnsInode\" are not two numbers");
+	out->netns_id.dev = (unsigned long long)json_integer_value(dev);
+	out->netns_id.ino = (unsigned long long)json_integer_value(ino);
+	return 0;
+}
+
 static int maps_from_json(const json_t *j, struct attachment *out, struct jn_error *err)
 {
 	const json_t *maps = json_object_get(j, "portMappings"), *relay = json_object_get(j, "relay"), *item;
@@ -148,7 +165,7 @@ int attachment_from_json(const json_t *j, struct attachment *out, struct jn_erro
 	attachment_init(out);
 	if (!json_is_object(j) || json_integer_value(json_object_get(j, "version")) != RECORD_VERSION)
 		return jn_error_set(err, JN_ERR_STATE, "not a version %d attachment record", RECORD_VERSION);
-	if (strings_from_json(j, out, err) < 0)
+	if (strings_from_json(j, out, err) < 0 || netns_id_from_json(j, out, err) < 0)
 		return -1;
 	mac = json_string_value(json_object_get(j, "mac"));
 	if (mac == NULL || (mac[0] != '\0' && !names_parse_mac(mac, out->mac)))

@@ -15,6 +15,7 @@
 #include "core/facts.h"
 #include "base/names.h"
 #include "base/portmap.h"
+#include "kernel/netns.h"
 #include "relay/relay.h"
 
 #define JN_MAX_ADDRS 2
@@ -24,6 +25,9 @@ struct attachment {
 	char ifname[JN_IFNAME_MAX + 1];
 	char network[JN_ID_MAX + 1];
 	char netns[PATH_MAX];
+	/* The namespace netns named at ADD (0, 0 in a record written before
+	 * jobnet kept it): later, the path may name another one. */
+	struct netns_id netns_id;
 	char mode[8]; /* what was made: "bridge" or "host" */
 	char decision[8]; /* what the policy decided: "bridge" or "host" */
 	char rule[32]; /* the decision rule's identifier */

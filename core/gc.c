@@ -207,18 +207,19 @@ int gc_network(const char *state_dir, struct state_network *net, const char *net
 	return 0;
 }
 
-bool gc_namespace_is_gone(const char *path)
+bool gc_namespace_is_gone(const struct attachment *a)
 {
 	struct jn_error err = { 0 };
 	int fd = -1;
 
-	if (path[0] == '\0')
+	if (a->netns[0] == '\0')
 		return true;
-	if (netns_open(path, &fd, &err) == 0) {
+	if (netns_open_same(a->netns, &a->netns_id, &fd, &err) == 0) {
 		close(fd);
 		return false;
 	}
-	/* Gone (ENOENT), or something that is no longer a network namespace. */
+	/* Gone (ENOENT), another namespace now (ESTALE), or something that is
+	 * no longer a network namespace. */
 	return err.code == JN_ERR_NETNS;
 }
 
@@ -233,7 +234,7 @@ static enum gc_verdict judge_by_namespace(const struct attachment *a, enum teard
 		return GC_UNJUDGED;
 	if (!a->complete)
 		*why = "its ADD never finished";
-	else if (gc_namespace_is_gone(a->netns))
+	else if (gc_namespace_is_gone(a))
 		*why = "its namespace is gone";
 	else
 		return GC_LIVE;

@@ -45,9 +45,11 @@ struct gc_judge {
 int gc_network(const char *state_dir, struct state_network *net, const char *network, const struct gc_judge *judge,
 	       struct report *r, struct jn_error *err);
 
-/* Whether the namespace at path is gone (or is no longer a network
- * namespace); an empty path counts as gone. */
-bool gc_namespace_is_gone(const char *path);
+/* Whether the attachment's namespace is gone: its path does not exist, is
+ * no longer a network namespace, or names another namespace than the one
+ * ADD attached (a reused /proc/<pid>/ns/net); an empty path counts as
+ * gone. */
+bool gc_namespace_is_gone(const struct attachment *a);
 
 /* Leftovers of the node: the host port claims in each state directory
  * whose owner no record of any of them names, and (with links) the links

@@ -49,10 +49,13 @@ static void repair_links(struct network_visit *v, const struct attachment *a, co
 	struct jn_error err = { 0 };
 	struct attach_undo undo = { 0 };
 	struct sandbox sb;
-	int found, ifindex, rc = sandbox_open(a->netns, &sb, &err);
+	int found, ifindex, rc = sandbox_open_job(a->netns, a, &sb, &err);
 
-	if (rc < 0 && jn_error_errnum(&err) == ENOENT) {
-		report_line(v->run->r, REPORT_LEFT, "%s: its namespace %s is gone", where, a->netns);
+	/* A path that names another namespace now is no place for the job's
+	 * interface: its own namespace is gone. */
+	if (rc < 0 && netns_is_gone(&err)) {
+		report_line(v->run->r, REPORT_LEFT, "%s: its namespace %s is gone%s", where, a->netns,
+			    jn_error_errnum(&err) == ESTALE ? " (the path names another one now)" : "");
 		return;
 	}
 	if (rc < 0) {

@@ -9,17 +9,27 @@
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
 
-int sandbox_open(const char *netns_path, struct sandbox *out, struct jn_error *err)
+static int open_in(const char *netns_path, const struct netns_id *id, struct sandbox *out, struct jn_error *err)
 {
 	out->netns_fd = -1;
 	out->sk = NULL;
-	if (netns_open(netns_path, &out->netns_fd, err) < 0)
+	if (netns_open_same(netns_path, id, &out->netns_fd, err) < 0)
 		return -1;
 	if (link_socket_open_in(out->netns_fd, &out->sk, err) < 0) {
 		sandbox_close(out);
 		return -1;
 	}
 	return 0;
+}
+
+int sandbox_open(const char *netns_path, struct sandbox *out, struct jn_error *err)
+{
+	return open_in(netns_path, NULL, out, err);
+}
+
+int sandbox_open_job(const char *netns_path, const struct attachment *a, struct sandbox *out, struct jn_error *err)
+{
+	return open_in(netns_path, &a->netns_id, out, err);
 }
 
 void sandbox_close(struct sandbox *sb)

@@ -21,6 +21,10 @@ struct sandbox {
 /* Open the namespace and a netlink socket inside it. A path that does not
  * exist fails as netns_open says (error 110, errno ENOENT). */
 int sandbox_open(const char *netns_path, struct sandbox *out, struct jn_error *err);
+
+/* The same for a recorded job: the path must still name the namespace ADD
+ * attached (netns_open_same), else it fails as one that is gone. */
+int sandbox_open_job(const char *netns_path, const struct attachment *a, struct sandbox *out, struct jn_error *err);
 void sandbox_close(struct sandbox *sb);
 
 /* Error 104 when ifname already exists in the namespace. */

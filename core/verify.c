@@ -91,9 +91,14 @@ static int check_job_side(const struct attachment *a, const char *netns_path, un
 	struct sandbox sb;
 	int rc;
 
-	if (sandbox_open(netns_path, &sb, &unusable) < 0) {
+	if (sandbox_open_job(netns_path, a, &sb, &unusable) < 0) {
 		if (jn_error_absorb(&unusable, ENOENT))
 			return jn_error_set(err, JN_ERR_CHECK_FAILED, "network namespace \"%s\" is gone", netns_path);
+		if (jn_error_absorb(&unusable, ESTALE))
+			return jn_error_set(err, JN_ERR_CHECK_FAILED,
+					    "network namespace \"%s\" is not the one ADD attached: the path names "
+					    "another namespace now",
+					    netns_path);
 		/* A namespace that cannot be entered is a drift too. */
 		jn_error_recode(&unusable, JN_ERR_CHECK_FAILED);
 		return jn_error_keep_first(err, &unusable);

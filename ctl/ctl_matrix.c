@@ -49,8 +49,8 @@ static int add_job(const char *state_dir, const struct attachment *a, void *data
 		return 0;
 	memset(e, 0, sizeof(*e));
 	e->sock[0] = e->sock[1] = -1;
-	if (netns_open(a->netns, &e->netns_fd, &err) < 0)
-		return 0; /* gone: nothing to probe */
+	if (netns_open_same(a->netns, &a->netns_id, &e->netns_fd, &err) < 0)
+		return 0; /* gone, or the path names another namespace now: nothing to probe */
 	snprintf(e->name, sizeof(e->name), "%.12s%s%s", a->container_id, strcmp(a->ifname, "eth0") ? ":" : "",
 		 strcmp(a->ifname, "eth0") ? a->ifname : "");
 	for (size_t i = 0; i < a->addr_count; i++) {

@@ -44,6 +44,42 @@ int netns_open(const char *path, int *out, struct jn_error *err)
 	return 0;
 }
 
+int netns_identify(int fd, struct netns_id *out, struct jn_error *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return jn_error_errno(err, JN_ERR_NETNS, errno, "identifying a network namespace");
+	out->dev = (unsigned long long)st.st_dev;
+	out->ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+int netns_open_same(const char *path, const struct netns_id *id, int *out, struct jn_error *err)
+{
+	cleanup_close int fd = -1;
+	struct netns_id now;
+
+	if (netns_open(path, &fd, err) < 0)
+		return -1;
+	if (id != NULL && id->ino != 0) {
+		if (netns_identify(fd, &now, err) < 0)
+			return -1;
+		if (now.dev != id->dev || now.ino != id->ino)
+			return jn_error_errno(err, JN_ERR_NETNS, ESTALE,
+					      "\"%s\" names another network namespace now (inode %llu, not %llu): the "
+					      "one it named is gone",
+					      path, now.ino, id->ino);
+	}
+	*out = take_fd(fd);
+	return 0;
+}
+
+bool netns_is_gone(const struct jn_error *err)
+{
+	return err->code == JN_ERR_NETNS && (jn_error_errnum(err) == ENOENT || jn_error_errnum(err) == ESTALE);
+}
+
 int netns_is_current(int fd, bool *out, struct jn_error *err)
 {
 	struct stat target, self;

@@ -15,6 +15,26 @@
  * namespace already gone. */
 int netns_open(const char *path, int *out, struct jn_error *err);
 
+/* A namespace's identity: the device and inode of its nsfs file, as the
+ * kernel gives them to every path that names it. A path does not keep it:
+ * /proc/<pid>/ns/net names another namespace once the PID is reused. 0 and
+ * 0: unknown (a record written before jobnet kept it). */
+struct netns_id {
+	unsigned long long dev;
+	unsigned long long ino;
+};
+
+int netns_identify(int fd, struct netns_id *out, struct jn_error *err);
+
+/* netns_open, and the namespace must be id (any, when id is NULL or
+ * unknown): a path that names another namespace now fails with errno
+ * ESTALE, and the caller counts that namespace as gone. */
+int netns_open_same(const char *path, const struct netns_id *id, int *out, struct jn_error *err);
+
+/* Whether a failure of netns_open or netns_open_same means the namespace
+ * is gone: the path does not exist (ENOENT) or names another (ESTALE). */
+bool netns_is_gone(const struct jn_error *err);
+
 /* True when fd refers to the namespace the plugin itself runs in (compared
  * by device and inode, not by path). */
 int netns_is_current(int fd, bool *out, struct jn_error *err);
