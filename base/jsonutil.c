@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -95,6 +96,25 @@ int jsonutil_want_int(const json_t *value, const char *what, long long min, long
 				    jsonutil_quote(value, quoted), min, max);
 	*out = v;
 	return 0;
+}
+
+int jsonutil_get_folded(const json_t *obj, const char *key, const char *what, json_t **out, struct jn_error *err)
+{
+	const char *name, *found = NULL;
+	json_t *value;
+
+	*out = NULL;
+	json_object_foreach ((json_t *)obj, name, value) {
+		if (strcasecmp(name, key) != 0)
+			continue;
+		if (found != NULL)
+			return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+					    "invalid \"%s\": \"%.32s\" and \"%.32s\" both name \"%s\"", what, found,
+					    name, key);
+		found = name;
+		*out = value;
+	}
+	return found != NULL;
 }
 
 char *jsonutil_dump(const json_t *value)

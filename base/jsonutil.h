@@ -25,6 +25,13 @@ int jsonutil_want_string_array(const json_t *value, const char *what, struct jn_
 int jsonutil_want_int(const json_t *value, const char *what, long long min, long long max, long long *out,
 		      struct jn_error *err);
 
+/* The member of obj whose name is key ignoring ASCII case, as Go's
+ * encoding/json matches a struct's fields (runtimes written in Go send the
+ * capabilities' keys as their structs spell them): 1 with *out when one
+ * member matches, 0 when none does (or obj is not an object), -1 with
+ * error 7 naming both spellings when two do. */
+int jsonutil_get_folded(const json_t *obj, const char *key, const char *what, json_t **out, struct jn_error *err);
+
 /* Serialize compactly; returns malloc'd text or NULL. */
 char *jsonutil_dump(const json_t *value);
 

@@ -53,7 +53,7 @@ json_t *attachment_to_json(const struct attachment *a)
 	if (j != NULL) {
 		json_object_set_new(j, "netnsDev", json_integer((json_int_t)a->netns_id.dev));
 		json_object_set_new(j, "netnsInode", json_integer((json_int_t)a->netns_id.ino));
-		json_object_set_new(j, "portMappings", portmap_list_to_json(a->maps, a->map_count));
+		json_object_set_new(j, "portMappings", portmap_list_to_record(a->maps, a->map_count));
 		json_object_set_new(j, "relay",
 				    json_pack("{s:i, s:I}", "pid", a->relay.pid, "start", (json_int_t)a->relay.start));
 	}

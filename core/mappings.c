@@ -24,40 +24,87 @@ static void fill_sockaddr(struct sockaddr_storage *ss, socklen_t *len, const str
 	}
 }
 
-static void add_listener(struct relay_listener *out, size_t *count, const struct portmap *m,
-			 const struct jn_addr *listen, const struct jn_addr *target)
+/* The relay's listeners: one per mapping on 127.0.0.1 or ::1, listening
+ * on the mapping's relay port of the same address (0: a new one), with
+ * which[] the mapping of each. An every-address mapping gets no relay: the
+ * kernel serves every other address. */
+struct relay_plan {
+	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
+	size_t which[JN_RELAY_MAX_LISTENERS];
+	size_t count;
+};
+
+static void plan(const struct attachment *a, struct relay_plan *p)
 {
-	struct relay_listener *l = &out[(*count)++];
-
-	l->proto = m->proto;
-	fill_sockaddr(&l->listen, &l->listen_len, listen, m->host_port);
-	fill_sockaddr(&l->target, &l->target_len, target, m->container_port);
-}
-
-/* Mappings on 127.0.0.1 or ::1. An every-address mapping gets no relay: a
- * runtime that reserves the port itself (podman binds it after ADD) would
- * find it taken, and the kernel serves every other address. */
-static size_t plan(const struct attachment *a, struct relay_listener *out)
-{
-	size_t count = 0;
-
-	for (size_t i = 0; i < a->map_count && count < JN_RELAY_MAX_LISTENERS; i++) {
+	p->count = 0;
+	for (size_t i = 0; i < a->map_count && p->count < JN_RELAY_MAX_LISTENERS; i++) {
 		const struct portmap *m = &a->maps[i];
 		const struct jn_prefix *target;
+		struct relay_listener *l = &p->listeners[p->count];
 		if (m->proto == IPPROTO_SCTP || !portmap_is_loopback(m))
 			continue;
 		target = attachment_addr(a, m->host_ip.family);
-		if (target != NULL)
-			add_listener(out, &count, m, &m->host_ip, &target->addr);
+		if (target == NULL)
+			continue;
+		l->proto = m->proto;
+		fill_sockaddr(&l->listen, &l->listen_len, &m->host_ip, m->relay_port);
+		fill_sockaddr(&l->target, &l->target_len, &target->addr, m->container_port);
+		p->which[p->count++] = i;
 	}
-	return count;
+}
+
+static uint16_t listen_port(const struct relay_listener *l)
+{
+	if (l->listen.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&l->listen)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&l->listen)->sin6_port);
+}
+
+/* A relay port the kernel picked that some mapping claims (nobody need
+ * bind a mapped loopback port: the redirect serves it) would one day
+ * collide with that mapping's runtime: pick again. */
+static bool clashes(const char *state_dir, const struct attachment *a, const struct relay_plan *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		uint16_t port = listen_port(&p->listeners[i]);
+		for (size_t k = 0; k < a->map_count; k++)
+			if (a->maps[k].host_port == port)
+				return true;
+		if (ports_is_mapped(state_dir, (uint8_t)p->listeners[i].proto, port))
+			return true;
+	}
+	return false;
+}
+
+#define RELAY_TRIES 8
+
+/* Start the relay on the ports the plan names (0: new ones) and record the
+ * ports it bound in the mappings. */
+static int start_relay(const char *state_dir, struct attachment *a, struct relay_plan *p, int *commit_fd,
+		       struct jn_error *err)
+{
+	for (int tries = 0;; tries++) {
+		if (relay_spawn(p->listeners, p->count, a->host_veth, &a->relay, commit_fd, err) < 0)
+			return -1;
+		if (!clashes(state_dir, a, p))
+			break;
+		relay_abandon(commit_fd);
+		if (tries == RELAY_TRIES)
+			return jn_error_set(err, JN_ERR_KERNEL,
+					    "the loopback relay found no port of its own in %d tries", RELAY_TRIES);
+		for (size_t i = 0; i < p->count; i++)
+			fill_sockaddr(&p->listeners[i].listen, &p->listeners[i].listen_len,
+				      &a->maps[p->which[i]].host_ip, 0);
+	}
+	for (size_t i = 0; i < p->count; i++)
+		a->maps[p->which[i]].relay_port = listen_port(&p->listeners[i]);
+	return 0;
 }
 
 int mappings_install(const char *state_dir, struct attachment *a, int *relay_commit_fd, struct jn_error *err)
 {
-	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
+	struct relay_plan p;
 	char owner[PORTS_OWNER_MAX];
-	size_t count;
 
 	*relay_commit_fd = -1;
 	if (a->map_count == 0)
@@ -66,8 +113,10 @@ int mappings_install(const char *state_dir, struct attachment *a, int *relay_com
 	if (ports_claim(state_dir, owner, a->maps, a->map_count, attachment_addr(a, AF_INET) != NULL,
 			attachment_addr(a, AF_INET6) != NULL, err) < 0)
 		return -1;
-	count = plan(a, listeners);
-	if (relay_spawn(listeners, count, a->host_veth, &a->relay, relay_commit_fd, err) < 0) {
+	for (size_t i = 0; i < a->map_count; i++)
+		a->maps[i].relay_port = 0;
+	plan(a, &p);
+	if (start_relay(state_dir, a, &p, relay_commit_fd, err) < 0) {
 		ports_release(state_dir, owner, a->maps, a->map_count, NULL);
 		return -1;
 	}
@@ -98,7 +147,7 @@ int mappings_remove(const char *state_dir, const struct attachment *a, struct jn
 
 int mappings_check(const char *state_dir, const struct attachment *a, struct jn_error *err)
 {
-	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
+	struct relay_plan p;
 	char owner[PORTS_OWNER_MAX], text[96];
 
 	ports_owner(a->network, a->container_id, a->ifname, owner);
@@ -112,23 +161,39 @@ int mappings_check(const char *state_dir, const struct attachment *a, struct jn_
 					    text);
 		}
 	}
-	if (plan(a, listeners) > 0 && !relay_is_alive(&a->relay))
+	plan(a, &p);
+	if (p.count > 0 && !relay_is_alive(&a->relay))
 		return jn_error_set(err, JN_ERR_CHECK_FAILED, "the loopback relay (pid %d) is not running",
 				    a->relay.pid);
 	return 0;
 }
 
-int mappings_revive(struct attachment *a, bool *revived, int *relay_commit_fd, struct jn_error *err)
+int mappings_revive(const char *state_dir, struct attachment *a, bool *revived, int *relay_commit_fd,
+		    struct jn_error *err)
 {
-	struct relay_listener listeners[JN_RELAY_MAX_LISTENERS];
-	size_t count = plan(a, listeners);
+	struct relay_plan p;
+	struct jn_error taken = { 0 };
 
 	*revived = false;
 	*relay_commit_fd = -1;
-	if (count == 0 || relay_is_alive(&a->relay))
+	plan(a, &p);
+	if (p.count == 0 || relay_is_alive(&a->relay))
 		return 0;
-	if (relay_spawn(listeners, count, a->host_veth, &a->relay, relay_commit_fd, err) < 0)
-		return -1;
+	/* The ports it had, so the redirect elements stay right; new ones when
+	 * another process took them meanwhile (the tables are then rebuilt
+	 * from the record). */
+	if (relay_spawn(p.listeners, p.count, a->host_veth, &a->relay, relay_commit_fd, &taken) < 0) {
+		if (taken.code != JN_ERR_PORT_CONFLICT)
+			return jn_error_keep_first(err, &taken);
+		for (size_t i = 0; i < p.count; i++)
+			fill_sockaddr(&p.listeners[i].listen, &p.listeners[i].listen_len, &a->maps[p.which[i]].host_ip,
+				      0);
+		if (start_relay(state_dir, a, &p, relay_commit_fd, err) < 0)
+			return -1;
+	} else {
+		for (size_t i = 0; i < p.count; i++)
+			a->maps[p.which[i]].relay_port = listen_port(&p.listeners[i]);
+	}
 	*revived = true;
 	return 0;
 }

@@ -282,6 +282,16 @@ int ports_release(const char *state_dir, const char *owner, const struct portmap
 	return 0;
 }
 
+bool ports_is_mapped(const char *state_dir, uint8_t proto, uint16_t port)
+{
+	struct portmap m = { .proto = proto, .host_port = port };
+	char dir[PATH_MAX];
+	struct stat st;
+
+	port_dir(state_dir, &m, dir, sizeof(dir));
+	return stat(dir, &st) == 0;
+}
+
 int ports_each_claim(const char *state_dir, ports_claim_fn fn, void *ctx, struct jn_error *err)
 {
 	char dir[PATH_MAX];

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/error.h"
 #include "base/names.h"
@@ -36,6 +37,9 @@ int ports_release(const char *state_dir, const char *owner, const struct portmap
 
 /* 1 when the owner holds the mapping's port, 0 when not, -1 on error. */
 int ports_held_by(const char *state_dir, const char *owner, const struct portmap *m, struct jn_error *err);
+
+/* Whether any mapping claims this protocol and port, on any address. */
+bool ports_is_mapped(const char *state_dir, uint8_t proto, uint16_t port);
 
 /* Call fn for every claim: its owner and "tcp-8080/any". */
 typedef void (*ports_claim_fn)(const char *owner, const char *claim, void *ctx);

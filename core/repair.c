@@ -90,7 +90,7 @@ static void repair_relay(struct network_visit *v, struct state_network *net, str
 	bool revived = false;
 	int relay_commit_fd = -1;
 
-	if (mappings_revive(a, &revived, &relay_commit_fd, &err) < 0 ||
+	if (mappings_revive(v->run->state_dir, a, &revived, &relay_commit_fd, &err) < 0 ||
 	    (revived && state_write_attachment(net, a, &err) < 0)) {
 		relay_abandon(&relay_commit_fd);
 		report_failure(v->run->r, REPORT_FAILED, &err, "%s: loopback relay", where);

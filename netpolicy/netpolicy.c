@@ -159,13 +159,14 @@ static int rebuild(int groups_fd, const struct netpolicy_restore *restore, struc
 }
 
 /* A UDP flow seen before a mapping existed (or towards the job that held
- * the port before) would keep bypassing the DNAT: forget those flows. */
+ * the port before) would keep bypassing the DNAT: forget those flows. A
+ * loopback mapping's are the node's own flows to the relay's redirect. */
 static int forget_udp_flows(const struct netpolicy_job *job, struct jn_error *err)
 {
 	for (size_t i = 0; i < job->map_count; i++) {
 		const struct portmap *m = &job->maps[i];
 		size_t forgotten;
-		if (m->proto != IPPROTO_UDP || portmap_is_loopback(m))
+		if (m->proto != IPPROTO_UDP)
 			continue;
 		if (conntrack_forget_port(IPPROTO_UDP, m->host_port, portmap_is_any(m) ? NULL : &m->host_ip, &forgotten,
 					  err) < 0)
@@ -279,11 +280,15 @@ static int own_maps(const struct netpolicy_job *job, struct portmap *out, size_t
 {
 	*count = 0;
 	for (size_t i = 0; i < job->map_count; i++) {
-		bool mine = false;
+		struct element e;
+		char set[RENDER_SET_MAX];
+		bool mine = false, exists;
+		/* A loopback mapping's redirect is the job's when it names the
+		 * job's relay port. */
+		if (render_relay_element(&job->maps[i], NULL, &e, set) &&
+		    nftwire_element_lookup(&e, &exists, &mine, err) < 0)
+			return -1;
 		for (size_t a = 0; !mine && a < job->addr_count; a++) {
-			struct element e;
-			char set[RENDER_SET_MAX];
-			bool exists;
 			if (!render_map_targets(&job->maps[i], &job->addrs[a].addr))
 				continue;
 			render_map_element(&job->maps[i], &job->addrs[a].addr, NULL, &e, set);

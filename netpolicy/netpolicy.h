@@ -61,7 +61,7 @@ struct netpolicy_job {
 	 * members on other nodes; deleting needs none (every kind goes). */
 	const struct jn_prefix *cluster;
 	size_t cluster_count;
-	const struct portmap *maps; /* loopback mappings are the relay's, not elements */
+	const struct portmap *maps; /* a loopback mapping's element redirects to its relay_port */
 	size_t map_count;
 };
 

@@ -185,13 +185,30 @@ void render_map_element(const struct portmap *m, const struct jn_addr *target, c
 	}
 }
 
-/* DNAT map elements for every mapping but loopback ones (the relay's). */
+bool render_relay_element(const struct portmap *m, const char *comment, struct element *out, char set[RENDER_SET_MAX])
+{
+	if (!portmap_is_loopback(m) || m->relay_port == 0)
+		return false;
+	*out = (struct element){ .table = ELEMENT_INET,
+				 .set = family_set("portmap_lo", m->host_ip.family, set, RENDER_SET_MAX),
+				 .key = { address(&m->host_ip), number(ELEMENT_PROTO, m->proto),
+					  number(ELEMENT_PORT, m->host_port) },
+				 .key_count = 3,
+				 .data = { address(&m->host_ip), number(ELEMENT_PORT, m->relay_port) },
+				 .data_count = 2,
+				 .comment = comment };
+	return true;
+}
+
+/* DNAT map elements: to the job, or for a loopback mapping to its relay. */
 static void render_maps(const struct render_sink *sink, const struct netpolicy_job *job, const char *comment)
 {
 	for (size_t i = 0; i < job->map_count; i++) {
+		struct element e;
+		char set[RENDER_SET_MAX];
+		if (render_relay_element(&job->maps[i], comment, &e, set))
+			emit(sink, &e);
 		for (size_t a = 0; a < job->addr_count; a++) {
-			struct element e;
-			char set[RENDER_SET_MAX];
 			if (!render_map_targets(&job->maps[i], &job->addrs[a].addr))
 				continue;
 			render_map_element(&job->maps[i], &job->addrs[a].addr, comment, &e, set);

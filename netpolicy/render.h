@@ -39,6 +39,11 @@ void render_pair_to(const struct render_sink *sink, const struct jn_addr *src, c
 bool render_map_targets(const struct portmap *m, const struct jn_addr *target);
 void render_map_element(const struct portmap *m, const struct jn_addr *target, const char *comment, struct element *out,
 			char set[RENDER_SET_MAX]);
+/* A loopback mapping's element: the node's connections to its host port go
+ * to its relay's port of the same address (loopback to loopback). False
+ * for any other mapping, and for a loopback one whose record names no
+ * relay port (its relay held the host port itself). */
+bool render_relay_element(const struct portmap *m, const char *comment, struct element *out, char set[RENDER_SET_MAX]);
 
 /* The element of the set "bridges" that names the network's bridge. */
 void render_network_bridge(const struct netpolicy_network *net, struct element *out);

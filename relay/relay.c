@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -28,7 +29,23 @@ struct relay_report {
 	int pid;
 	int failed_index; /* -1 when all are bound */
 	int errnum;
+	uint16_t ports[JN_RELAY_MAX_LISTENERS]; /* each listener's, as bound */
 };
+
+/* The report is one write to a pipe: it must not be split. */
+_Static_assert(sizeof(struct relay_report) <= PIPE_BUF, "the relay's report fits one pipe write");
+
+static uint16_t bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
 
 static int bind_one(const struct relay_listener *l)
 {
@@ -91,6 +108,7 @@ static void run_relay(int report_fd, const struct relay_listener *listeners, siz
 			r.errnum = errno;
 			break;
 		}
+		r.ports[i] = bound_port(fds[i]);
 	}
 	if (write(report_fd, &r, sizeof(r)) != sizeof(r) || r.failed_index >= 0)
 		_exit(1);
@@ -190,8 +208,16 @@ static int report_error(const struct relay_report *r, const struct relay_listene
 	return jn_error_errno(err, JN_ERR_KERNEL, r->errnum, "binding %s port %d for the loopback relay", host, port);
 }
 
-int relay_spawn(const struct relay_listener *listeners, size_t count, const char *watch_ifname,
-		struct relay_handle *out, int *commit_fd, struct jn_error *err)
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+int relay_spawn(struct relay_listener *listeners, size_t count, const char *watch_ifname, struct relay_handle *out,
+		int *commit_fd, struct jn_error *err)
 {
 	struct relay_report r = { .failed_index = -1 };
 	int report[2], commit[2], status;
@@ -235,6 +261,8 @@ int relay_spawn(const struct relay_listener *listeners, size_t count, const char
 	}
 	out->pid = r.pid;
 	out->start = start_time(r.pid);
+	for (size_t i = 0; i < count; i++)
+		set_port(&listeners[i].listen, r.ports[i]);
 	*commit_fd = commit[1];
 	return 0;
 }

@@ -5,16 +5,18 @@
  * out of any other interface unless route_localnet is on (the output check
  * and, for the reply, the input check both call it martian), so a DNAT from
  * 127.0.0.1 to a job cannot work without reopening CVE-2020-8558. A
- * connection to a loopback mapping is therefore accepted by a small relay
- * process in the node's namespace, which opens its own connection to the
+ * connection to a loopback mapping is therefore redirected (nat output,
+ * loopback to loopback) to a port of the same loopback address on which a
+ * small relay process listens; the relay opens its own connection to the
  * job (from the gateway's address, which rule 5 allows) and copies bytes
- * both ways. This is Docker's userland-proxy, for loopback mappings only:
- * every other mapping is a DNAT map element.
+ * both ways. This is Docker's userland-proxy, for loopback mappings only,
+ * except that the relay does not hold the host port itself: a runtime that
+ * binds the host port to reserve it (podman does, after ADD) finds it free.
  *
  * One relay serves all loopback mappings of one attachment. ADD starts it
- * and waits until it has bound every socket (so a port already in use is an
- * error before anything else changes); DEL stops it. The relay drops to
- * nobody after binding, and knows nothing of jobnet's state.
+ * and waits until it has bound every socket (so a failure is an error
+ * before anything else changes); DEL stops it. The relay drops to nobody
+ * after binding, and knows nothing of jobnet's state.
  */
 #ifndef JOBNET_RELAY_H
 #define JOBNET_RELAY_H
@@ -30,7 +32,7 @@
 
 struct relay_listener {
 	int proto; /* IPPROTO_TCP or IPPROTO_UDP */
-	struct sockaddr_storage listen;
+	struct sockaddr_storage listen; /* port 0: one the kernel picks */
 	socklen_t listen_len;
 	struct sockaddr_storage target;
 	socklen_t target_len;
@@ -41,16 +43,17 @@ struct relay_handle {
 	unsigned long long start; /* /proc/<pid>/stat start time, against pid reuse */
 };
 
-/* Start a detached relay. Returns once it has bound every listener, or
- * error 107 naming the one it could not bind. The relay then waits: the
+/* Start a detached relay. Returns once it has bound every listener, each
+ * listen port then set to the one bound, or error 107 naming the one it
+ * could not bind. The relay then waits: the
  * caller writes the record that names it (out) and calls relay_commit; if
  * the caller dies first, or calls relay_abandon, the relay exits at once,
  * so no process is ever left that no record names. *commit_fd is -1 when
  * count is 0. Once serving, the relay exits by itself when the node no
  * longer has the link watch_ifname (the job's host veth, gone with the
  * job's namespace), so a job whose DEL never comes leaves no relay. */
-int relay_spawn(const struct relay_listener *listeners, size_t count, const char *watch_ifname,
-		struct relay_handle *out, int *commit_fd, struct jn_error *err);
+int relay_spawn(struct relay_listener *listeners, size_t count, const char *watch_ifname, struct relay_handle *out,
+		int *commit_fd, struct jn_error *err);
 
 /* Tell the relay to serve, or to exit; both close *commit_fd and set it
  * to -1, and do nothing when it is -1 already. */

@@ -94,7 +94,14 @@ def mapping_cases(env, br_netfilter):
     route_localnet_is_off(topo)
     text = topo.node.nft("list", "table", "inet", "jobnet").stdout
     expect('tcp . 8081 comment "job web group A network neta" : 10.61.0.' in text, "the mapping's element")
-    expect("127.0.0.1 . tcp . 2222" not in text, "a loopback mapping became a DNAT element")
+    # A loopback mapping redirects to its relay's port of the same address,
+    # never to the job (that would need route_localnet).
+    rec = json.loads(topo.node.ctl("list", "--json").stdout)
+    relay_ports = {m["hostPort"]: m.get("relayPort") for r in rec for m in r["portMappings"]}
+    expect(all(relay_ports[p] for p in (2222, 2223, 2224)), "relay ports in the record: %r" % relay_ports)
+    expect(re.search(r"127\.0\.0\.1 \. tcp \. 2222 comment \"[^\"]*\" : 127\.0\.0\.1 \. %d\b" % relay_ports[2222], text),
+           "the loopback mapping's redirect to its relay:\n%s" % text)
+    expect(not re.search(r"127\.0\.0\.1 \. tcp \. 2222 [^,}]*: 10\.", text), "a loopback mapping DNATed to the job")
     row = [l for l in topo.node.ctl("list").stdout.splitlines() if l.startswith("web ")]
     expect(row and "tcp:8081->7000" in row[0], "jobnetctl list row %r" % row)
 
