@@ -6,9 +6,15 @@
 #include "base/cleanup.h"
 #include "core/cniversion.h"
 
+/* What names the attachment's state: the network and where its state is. */
+static const char *const del_needs[] = { "name", "stateDir", NULL };
+static const char *const gc_needs[] = {
+	"name", "stateDir", "cniVersion", "cni.dev/valid-attachments", "cni.dev/attachments", NULL,
+};
+
 static const struct command commands[] = {
 	{ .name = "ADD", .id = JN_CMD_ADD, .run = cmd_add, .check = cmd_add_input, .create = true, .exclusive = true },
-	{ .name = "DEL", .id = JN_CMD_DEL, .run = cmd_del, .exclusive = true },
+	{ .name = "DEL", .id = JN_CMD_DEL, .run = cmd_del, .needs = del_needs, .exclusive = true },
 	{ .name = "CHECK", .id = JN_CMD_CHECK, .run = cmd_check, .min_version = "0.4.0", .check = cmd_check_input },
 	{ .name = "STATUS",
 	  .id = JN_CMD_STATUS,
@@ -21,6 +27,7 @@ static const struct command commands[] = {
 	  .run = cmd_gc,
 	  .min_version = "1.1.0",
 	  .check = cmd_gc_input,
+	  .needs = gc_needs,
 	  .exclusive = true },
 	{ .name = "VERSION", .id = JN_CMD_VERSION },
 };

@@ -31,6 +31,11 @@ struct command {
 	/* Gives an error of the prelude (open, lock) the command's meaning;
 	 * NULL: as it is. */
 	int (*prelude_failed)(struct jn_error *err);
+	/* The configuration keys the command needs, NULL-terminated; NULL: all
+	 * of them. A command with a list works whatever the other keys,
+	 * CNI_ARGS and the facts say: their problems are warnings (DEL and GC
+	 * must remove what ADD made, whatever ADD would refuse now). */
+	const char *const *needs;
 	bool create; /* create the network's state directory */
 	bool exclusive; /* the network's lock: exclusive, else shared */
 };

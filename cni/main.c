@@ -60,15 +60,41 @@ static int collect_facts(struct plugin *p, struct jn_error *err)
 	return facts_collect(&src, &p->facts, err);
 }
 
+/* CNI_ARGS are the runtime's word on the job: a command that does not
+ * need them (DEL, GC) only warns of a problem with them. */
+static int read_cni_args(struct plugin *p, struct jn_error *err)
+{
+	struct jn_error problem = { 0 };
+
+	if (apply_cni_args(p, &problem) == 0)
+		return 0;
+	if (p->inv.cmd->needs == NULL)
+		return jn_error_keep_first(err, &problem);
+	log_warn("not needed here, ignored: %s", problem.msg);
+	cniargs_free(&p->args);
+	return 0;
+}
+
 static int prepare(struct plugin *p, const char *input, struct jn_error *err)
 {
 	facts_init(&p->facts);
-	if (invocation_read_env(&p->inv, err) < 0 || netconf_parse(input, &p->conf, err) < 0)
+	if (invocation_read_env(&p->inv, err) < 0)
 		return -1;
 	log_set_context(p->inv.command_name, p->inv.container_id, p->inv.ifname);
-	if (p->conf.log_file != NULL)
-		log_open_file(p->conf.log_file);
-	return apply_cni_args(p, err) < 0 ? -1 : collect_facts(p, err);
+	if (netconf_parse_needed(input, p->inv.cmd->needs, &p->conf, err) < 0)
+		return -1;
+	return read_cni_args(p, err) < 0 ? -1 : collect_facts(p, err);
+}
+
+/* logFile first, from the raw text, so that every error reaches it, those
+ * of the environment and of parsing included. */
+static void open_log_file(const char *input)
+{
+	char path[JN_PATH_MAX + 1];
+
+	netconf_peek_log_file(input, path, sizeof(path));
+	if (path[0] != '\0')
+		log_open_file(path);
 }
 
 static int run(struct plugin *p, char *version, json_t **result, struct jn_error *err)
@@ -87,6 +113,7 @@ static int run(struct plugin *p, char *version, json_t **result, struct jn_error
 		version[0] = '\0';
 	if (p->inv.command == JN_CMD_VERSION)
 		return cmd_version(version[0] ? version : JN_CNI_VERSION_LATEST, err);
+	open_log_file(input);
 	if (prepare(p, input, err) < 0)
 		return -1;
 	return command_run(p->inv.cmd, p, result, err);

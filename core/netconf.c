@@ -6,6 +6,7 @@
 #include "base/cleanup.h"
 #include "core/cniversion.h"
 #include "base/jsonutil.h"
+#include "base/log.h"
 #include "core/mode.h"
 #include "core/state.h"
 
@@ -157,7 +158,7 @@ static int parse_abs_path(const char *key, json_t *value, char **out, struct jn_
 
 	if (jsonutil_want_string(value, key, &text, err) < 0)
 		return -1;
-	if (text[0] != '/' || strlen(text) > 1024)
+	if (text[0] != '/' || strlen(text) > JN_PATH_MAX)
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid \"%s\": \"%.64s\" is not an absolute path",
 				    key, text);
 	free(*out);
@@ -229,22 +230,32 @@ static int parse_request_list(struct netconf *conf, json_t *list, const char *wh
 	return 0;
 }
 
+/* A capability the runtime sends as null (Go's nil map or slice) is not sent. */
+static json_t *capability(json_t *runtime_config, const char *name)
+{
+	json_t *value = json_object_get(runtime_config, name);
+
+	return json_is_null(value) ? NULL : value;
+}
+
 static int parse_runtime_config(struct netconf *conf, json_t *value, struct jn_error *err)
 {
-	json_t *ips;
+	json_t *ips, *maps;
 
+	if (json_is_null(value))
+		return 0;
 	if (jsonutil_want_object(value, "runtimeConfig", err) < 0)
 		return -1;
 	/* Other capabilities belong to other plugins of the chain: ignored. */
-	ips = json_object_get(value, "ips");
+	ips = capability(value, "ips");
 	if (ips != NULL && parse_request_list(conf, ips, "runtimeConfig.ips", err) < 0)
 		return -1;
-	if (json_object_get(value, "portMappings") != NULL &&
-	    portmap_parse_list(json_object_get(value, "portMappings"), conf->maps, &conf->map_count, err) < 0)
+	maps = capability(value, "portMappings");
+	if (maps != NULL && portmap_parse_list(maps, conf->maps, &conf->map_count, err) < 0)
 		return -1;
 	/* Checked by facts_collect, which knows the facts. */
-	conf->facts_runtime = json_object_get(value, "jobnet");
-	conf->annotations = json_object_get(value, "io.kubernetes.cri.pod-annotations");
+	conf->facts_runtime = capability(value, "jobnet");
+	conf->annotations = capability(value, "io.kubernetes.cri.pod-annotations");
 	return 0;
 }
 
@@ -425,30 +436,55 @@ static const struct key_rule *find_rule(const char *key)
 	return NULL;
 }
 
-static int check_unknown_keys(json_t *root, struct jn_error *err)
+static bool is_needed(const char *const *needed, const char *key)
+{
+	if (needed == NULL)
+		return true;
+	for (; *needed != NULL; needed++)
+		if (strcmp(*needed, key) == 0)
+			return true;
+	return false;
+}
+
+/* A problem with key: the command's error when it needs the key, else a
+ * warning (DEL and GC must work whatever the parts they do not use say). */
+static int tolerate(const char *const *needed, const char *key, struct jn_error *problem, struct jn_error *err)
+{
+	if (is_needed(needed, key))
+		return jn_error_keep_first(err, problem);
+	log_warn("not needed here, ignored: %s%s%s", problem->msg, problem->details[0] ? ": " : "", problem->details);
+	jn_error_clear(problem);
+	return 0;
+}
+
+static int check_unknown_keys(json_t *root, const char *const *needed, struct jn_error *err)
 {
 	const char *key;
 	json_t *value;
 	char quoted[JN_JSON_QUOTE_MAX];
 
 	json_object_foreach (root, key, value) {
+		struct jn_error problem = { 0 };
 		/* cni.dev/ keys are the runtime's to add; the spec reserves them. */
 		if (find_rule(key) != NULL || strncmp(key, "cni.dev/", 8) == 0)
 			continue;
-		jn_error_set(err, JN_ERR_UNSUPPORTED_FIELD, "unsupported field \"%.64s\": %s", key,
+		jn_error_set(&problem, JN_ERR_UNSUPPORTED_FIELD, "unsupported field \"%.64s\": %s", key,
 			     jsonutil_quote(value, quoted));
 		if (strcmp(key, "ipam") == 0)
-			jn_error_detail(err, "jobnet allocates addresses itself: use \"subnet\" and \"subnet6\"");
-		return -1;
+			jn_error_detail(&problem, "jobnet allocates addresses itself: use \"subnet\" and \"subnet6\"");
+		if (tolerate(needed, key, &problem, err) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static int apply_rules(struct netconf *conf, struct jn_error *err)
+static int apply_rules(struct netconf *conf, const char *const *needed, struct jn_error *err)
 {
 	for (size_t i = 0; i < JN_ARRAY_SIZE(key_rules); i++) {
 		json_t *value = json_object_get(conf->root, key_rules[i].key);
-		if (value != NULL && key_rules[i].parse(conf, value, err) < 0)
+		struct jn_error problem = { 0 };
+		if (value != NULL && key_rules[i].parse(conf, value, &problem) < 0 &&
+		    tolerate(needed, key_rules[i].key, &problem, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -503,15 +539,8 @@ static int check_cluster(const struct netconf *conf, struct jn_error *err)
 	return cluster_check_node(&conf->cluster, subnets, count, err);
 }
 
-static int check_whole(struct netconf *conf, struct jn_error *err)
+static int check_maps(struct netconf *conf, struct jn_error *err)
 {
-	if (conf->cni_version[0] == '\0')
-		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "missing \"cniVersion\"");
-	if (conf->name[0] == '\0')
-		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "missing \"name\"");
-	if (check_family(&conf->v4, "subnet", "gateway", err) < 0 ||
-	    check_family(&conf->v6, "subnet6", "gateway6", err) < 0 || check_cluster(conf, err) < 0)
-		return -1;
 	for (size_t i = 0; i < conf->map_count; i++) {
 		const struct jn_addr *ip = &conf->maps[i].host_ip;
 		if (ip->family != 0 && !netconf_family(conf, ip->family)->enabled)
@@ -520,10 +549,45 @@ static int check_whole(struct netconf *conf, struct jn_error *err)
 					    "subnet",
 					    i, ip->family == AF_INET ? "IPv4" : "IPv6");
 	}
+	return 0;
+}
+
+static int check_subnets(struct netconf *conf, struct jn_error *err)
+{
+	if (check_family(&conf->v4, "subnet", "gateway", err) < 0 ||
+	    check_family(&conf->v6, "subnet6", "gateway6", err) < 0)
+		return -1;
+	if (!conf->v4.enabled && !conf->v6.enabled)
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "missing \"subnet\": set \"subnet\", \"subnet6\" or both");
 	if (conf->v6.enabled && conf->mtu < 1280)
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
 				    "invalid \"mtu\": %u is below 1280, the IPv6 minimum, and \"subnet6\" is set",
 				    conf->mtu);
+	return 0;
+}
+
+/* What no single key says: each check is the problem of the key named. */
+static int check_whole(struct netconf *conf, const char *const *needed, struct jn_error *err)
+{
+	struct jn_error problem = { 0 };
+
+	if (conf->cni_version[0] == '\0') {
+		jn_error_set(&problem, JN_ERR_INVALID_CONFIG, "missing \"cniVersion\"");
+		if (tolerate(needed, "cniVersion", &problem, err) < 0)
+			return -1;
+	}
+	if (conf->name[0] == '\0') {
+		jn_error_set(&problem, JN_ERR_INVALID_CONFIG, "missing \"name\"");
+		if (tolerate(needed, "name", &problem, err) < 0)
+			return -1;
+	}
+	if (check_subnets(conf, &problem) < 0 && tolerate(needed, "subnet", &problem, err) < 0)
+		return -1;
+	if (check_cluster(conf, &problem) < 0 && tolerate(needed, "cluster", &problem, err) < 0)
+		return -1;
+	if (check_maps(conf, &problem) < 0 && tolerate(needed, "runtimeConfig", &problem, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -542,7 +606,7 @@ static int set_defaults(struct netconf *conf, struct jn_error *err)
 	return 0;
 }
 
-int netconf_parse(const char *text, struct netconf *conf, struct jn_error *err)
+int netconf_parse_needed(const char *text, const char *const *needed, struct netconf *conf, struct jn_error *err)
 {
 	json_error_t jerr;
 
@@ -557,17 +621,17 @@ int netconf_parse(const char *text, struct netconf *conf, struct jn_error *err)
 		netconf_free(conf);
 		return jn_error_set(err, JN_ERR_DECODE, "configuration is not a JSON object");
 	}
-	if (set_defaults(conf, err) < 0 || apply_rules(conf, err) < 0 || check_unknown_keys(conf->root, err) < 0 ||
-	    check_whole(conf, err) < 0) {
+	if (set_defaults(conf, err) < 0 || apply_rules(conf, needed, err) < 0 ||
+	    check_unknown_keys(conf->root, needed, err) < 0 || check_whole(conf, needed, err) < 0) {
 		netconf_free(conf);
 		return -1;
 	}
-	if (!conf->v4.enabled && !conf->v6.enabled) {
-		netconf_free(conf);
-		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
-				    "missing \"subnet\": set \"subnet\", \"subnet6\" or both");
-	}
 	return 0;
+}
+
+int netconf_parse(const char *text, struct netconf *conf, struct jn_error *err)
+{
+	return netconf_parse_needed(text, NULL, conf, err);
 }
 
 int netconf_request_ip(struct netconf *conf, const char *value, struct jn_error *err)
@@ -602,6 +666,21 @@ void netconf_peek_version(const char *text, char out[JN_CNI_VERSION_MAX])
 	v = json_string_value(json_object_get(root, "cniVersion"));
 	if (v != NULL && strlen(v) < JN_CNI_VERSION_MAX)
 		strcpy(out, v);
+}
+
+void netconf_peek_log_file(const char *text, char *out, size_t size)
+{
+	cleanup_json json_t *root = NULL;
+	json_t *v;
+
+	out[0] = '\0';
+	if (text == NULL)
+		return;
+	root = json_loads(text, 0, NULL);
+	v = json_object_get(root, "logFile");
+	if (json_is_string(v) && json_string_value(v)[0] == '/' && strlen(json_string_value(v)) < size &&
+	    strlen(json_string_value(v)) == json_string_length(v))
+		strcpy(out, json_string_value(v));
 }
 
 struct netconf_family *netconf_family(struct netconf *conf, int family)

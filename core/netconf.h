@@ -22,6 +22,7 @@
 #define JN_DEFAULT_STATE_DIR "/run/jobnet"
 #define JN_DEFAULT_LOCK_TIMEOUT 30
 #define JN_CNI_VERSION_MAX 16
+#define JN_PATH_MAX 1024 /* logFile and stateDir */
 
 struct netconf_family {
 	bool enabled;
@@ -72,8 +73,20 @@ struct netconf {
  * Writes "" when absent or unreadable. */
 void netconf_peek_version(const char *text, char out[JN_CNI_VERSION_MAX]);
 
-/* Parse and validate the configuration. On failure *conf is left empty. */
+/* Parse only "logFile" out of raw stdin, so that every error of the run,
+ * those of parsing included, reaches it. Writes "" when absent or not an
+ * absolute path. */
+void netconf_peek_log_file(const char *text, char *out, size_t size);
+
+/* Parse and validate the whole configuration. On failure *conf is left
+ * empty. */
 int netconf_parse(const char *text, struct netconf *conf, struct jn_error *err);
+
+/* The same for a command that needs only some keys (NULL-terminated; NULL
+ * for all): a problem with any other key (a bad value, an unknown key, a
+ * missing subnet) is logged as a warning and the key is not used. The text
+ * must still be a JSON object. */
+int netconf_parse_needed(const char *text, const char *const *needed, struct netconf *conf, struct jn_error *err);
 
 /* Request a specific address (the CNI_ARGS "IP" key). Ignored when the
  * configuration already requested addresses through ips/args.cni.ips. */
