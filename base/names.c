@@ -29,6 +29,20 @@ bool names_is_valid_id(const char *text)
 	return true;
 }
 
+bool names_is_valid_group(const char *text)
+{
+	char scope[JN_ID_MAX + 1];
+	const char *sep = text != NULL ? strchr(text, JN_GROUP_SCOPE_SEP) : NULL;
+
+	if (sep == NULL)
+		return names_is_valid_id(text);
+	if (strlen(text) > JN_ID_MAX)
+		return false;
+	memcpy(scope, text, (size_t)(sep - text));
+	scope[sep - text] = '\0';
+	return names_is_valid_id(scope) && names_is_valid_id(sep + 1);
+}
+
 bool names_is_valid_ifname(const char *text)
 {
 	size_t len;

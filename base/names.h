@@ -17,6 +17,13 @@
  * names and job groups. */
 bool names_is_valid_id(const char *text);
 
+/* A group as the state and nftables hold it: an ID, or "<scope>:<ID>" where
+ * groupScope put the pod's namespace (an ID too) before the group the facts
+ * name. No ID holds ':', so a scoped name never equals an unscoped one. At
+ * most JN_ID_MAX bytes, and safe in file names and nft comments. */
+#define JN_GROUP_SCOPE_SEP ':'
+bool names_is_valid_group(const char *text);
+
 /* A name the kernel accepts for an interface: 1..15 bytes, not "." or "..",
  * no '/', ':' or whitespace. */
 bool names_is_valid_ifname(const char *text);

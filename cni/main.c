@@ -44,6 +44,20 @@ static int apply_cni_args(struct plugin *p, struct jn_error *err)
 	return 0;
 }
 
+/* groupScope "namespace": groups are the pod namespace's. The kubelet's
+ * runtime sets K8S_POD_NAMESPACE; pod annotations are the tenant's. */
+static int scope_groups(struct plugin *p, struct jn_error *err)
+{
+	const char *ns = cniargs_get(&p->args, "K8S_POD_NAMESPACE");
+
+	if (ns == NULL)
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "\"groupScope\" is \"namespace\" but CNI_ARGS has no K8S_POD_NAMESPACE");
+	if (facts_scope_groups(&p->facts, ns, err) < 0)
+		return jn_error_wrap(err, "K8S_POD_NAMESPACE");
+	return 0;
+}
+
 /* Only ADD acts on facts; DEL and GC must work whatever they say, and
  * CHECK compares with the facts ADD recorded. */
 static int collect_facts(struct plugin *p, struct jn_error *err)
@@ -57,7 +71,9 @@ static int collect_facts(struct plugin *p, struct jn_error *err)
 
 	if (p->inv.command != JN_CMD_ADD)
 		return 0;
-	return facts_collect(&src, &p->facts, err);
+	if (facts_collect(&src, &p->facts, err) < 0)
+		return -1;
+	return p->conf.group_scope == NETCONF_SCOPE_NAMESPACE ? scope_groups(p, err) : 0;
 }
 
 /* CNI_ARGS are the runtime's word on the job: a command that does not

@@ -94,8 +94,22 @@ static int parse_count(const char *value, unsigned *out)
 	return 0;
 }
 
+/* Where a text fact comes from: a channel, or a record (whose groups and
+ * routes may carry the scope groupScope put before them). */
+struct fact_input {
+	struct jobfacts *f;
+	const char *channel;
+	bool record;
+};
+
+static bool is_group_name(const struct fact_input *in, const char *name)
+{
+	return in->record ? names_is_valid_group(name) : names_is_valid_id(name);
+}
+
 /* Split a comma-separated list, calling add for each non-empty item. */
-static int each_item(const char *value, int (*add)(struct jobfacts *, const char *), struct jobfacts *f)
+static int each_item(const char *value, int (*add)(const struct fact_input *, const char *),
+		     const struct fact_input *in)
 {
 	cleanup_free char *copy = strdup(value);
 	char *cursor = copy, *item;
@@ -105,15 +119,17 @@ static int each_item(const char *value, int (*add)(struct jobfacts *, const char
 	while ((item = strsep(&cursor, ",")) != NULL) {
 		if (item[0] == '\0')
 			continue;
-		if (add(f, item) < 0)
+		if (add(in, item) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int add_route(struct jobfacts *f, const char *group)
+static int add_route(const struct fact_input *in, const char *group)
 {
-	if (!names_is_valid_id(group) || f->route_count == JN_FACTS_MAX_ROUTES)
+	struct jobfacts *f = in->f;
+
+	if (!is_group_name(in, group) || f->route_count == JN_FACTS_MAX_ROUTES)
 		return -1;
 	for (size_t i = 0; i < f->route_count; i++)
 		if (strcmp(f->routes[i], group) == 0)
@@ -138,47 +154,49 @@ static int add_prefix(struct jn_prefix *list, size_t *count, const char *text)
 	return 0;
 }
 
-static int add_peer(struct jobfacts *f, const char *text)
+static int add_peer(const struct fact_input *in, const char *text)
 {
-	return add_prefix(f->peers, &f->peer_count, text);
+	return add_prefix(in->f->peers, &in->f->peer_count, text);
 }
 
-static int add_router(struct jobfacts *f, const char *text)
+static int add_router(const struct fact_input *in, const char *text)
 {
-	return add_prefix(f->routers, &f->router_count, text);
+	return add_prefix(in->f->routers, &in->f->router_count, text);
 }
 
-static int set_list(struct jobfacts *f, enum fact_id id, const char *value, const char *channel, struct jn_error *err)
+static int set_list(const struct fact_input *in, enum fact_id id, const char *value, struct jn_error *err)
 {
+	struct jobfacts *f = in->f;
+	const char *channel = in->channel;
+
 	if (id == FACT_ROUTES) {
 		f->route_count = 0;
-		if (each_item(value, add_route, f) < 0)
+		if (each_item(value, add_route, in) < 0)
 			return bad(err, "routes", channel, value, "a comma-separated list of at most 32 group names");
 		return 0;
 	}
 	if (id == FACT_ROUTERS) {
 		f->router_count = 0;
-		if (each_item(value, add_router, f) < 0)
+		if (each_item(value, add_router, in) < 0)
 			return bad(err, "routers", channel, value,
 				   "a comma-separated list of at most 64 addresses or CIDRs without host bits");
 		return 0;
 	}
 	f->peer_count = 0;
-	if (each_item(value, add_peer, f) < 0)
+	if (each_item(value, add_peer, in) < 0)
 		return bad(err, "peers", channel, value,
 			   "a comma-separated list of at most 64 addresses or CIDRs without host bits");
 	return 0;
 }
 
-int facts_set_text(struct jobfacts *f, const char *fact, const char *value, const char *channel, struct jn_error *err)
+static int set_text(const struct fact_input *in, enum fact_id id, const char *value, struct jn_error *err)
 {
-	enum fact_id id;
+	struct jobfacts *f = in->f;
+	const char *channel = in->channel;
 
-	if (find_fact(fact, &id) == NULL)
-		return jn_error_set(err, JN_ERR_UNSUPPORTED_FIELD, "unknown fact \"%.64s\" from %s", fact, channel);
 	switch (id) {
 	case FACT_GROUP:
-		if (!names_is_valid_id(value))
+		if (!is_group_name(in, value))
 			return bad(err, "group", channel, value, "a name matching [a-zA-Z0-9][a-zA-Z0-9_.-]*");
 		strcpy(f->group, value);
 		return 0;
@@ -199,8 +217,18 @@ int facts_set_text(struct jobfacts *f, const char *fact, const char *value, cons
 			return bad(err, "role", channel, value, "\"worker\" or \"router\"");
 		return 0;
 	default:
-		return set_list(f, id, value, channel, err);
+		return set_list(in, id, value, err);
 	}
+}
+
+int facts_set_text(struct jobfacts *f, const char *fact, const char *value, const char *channel, struct jn_error *err)
+{
+	const struct fact_input in = { .f = f, .channel = channel };
+	enum fact_id id;
+
+	if (find_fact(fact, &id) == NULL)
+		return jn_error_set(err, JN_ERR_UNSUPPORTED_FIELD, "unknown fact \"%.64s\" from %s", fact, channel);
+	return set_text(&in, id, value, err);
 }
 
 /* A JSON value of a fact as the text form facts_set_text takes. */
@@ -236,24 +264,25 @@ static int json_fact_text(const json_t *value, enum fact_id id, char *buf, size_
 	return -1;
 }
 
-static int set_from_json(struct jobfacts *f, enum fact_id id, const json_t *value, const char *channel,
-			 struct jn_error *err)
+static int set_from_json(const struct fact_input *in, enum fact_id id, const json_t *value, struct jn_error *err)
 {
 	char buf[8192], quoted[JN_JSON_QUOTE_MAX];
 	const char *text;
 
 	if (json_fact_text(value, id, buf, sizeof(buf), &text) < 0)
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "invalid fact \"%s\" from %s: %s has the wrong type",
-				    facts[id].name, channel, jsonutil_quote(value, quoted));
-	return facts_set_text(f, facts[id].name, text, channel, err);
+				    facts[id].name, in->channel, jsonutil_quote(value, quoted));
+	return set_text(in, id, text, err);
 }
 
 /* Keys of a jobnet object that are not facts are refused: a typo must not
- * silently change a job's isolation. */
+ * silently change a job's isolation. The keys are matched ignoring case,
+ * as a Go runtime's decoder would match them; two spellings of one fact are
+ * error 7. */
 static int check_object_keys(const json_t *obj, const char *channel, struct jn_error *err)
 {
 	const char *key;
-	json_t *value;
+	json_t *value, *unused;
 	char quoted[JN_JSON_QUOTE_MAX];
 
 	if (obj == NULL)
@@ -264,10 +293,12 @@ static int check_object_keys(const json_t *obj, const char *channel, struct jn_e
 	json_object_foreach ((json_t *)obj, key, value) {
 		bool known = false;
 		for (int i = 0; i < FACT_COUNT; i++)
-			known = known || strcmp(key, facts[i].json_key) == 0;
+			known = known || strcasecmp(key, facts[i].json_key) == 0;
 		if (!known)
 			return jn_error_set(err, JN_ERR_UNSUPPORTED_FIELD, "unsupported field \"%s.%.64s\": %s",
 					    channel, key, jsonutil_quote(value, quoted));
+		if (jsonutil_get_folded(obj, key, channel, &unused, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -299,17 +330,34 @@ static int check_annotations(const json_t *ann, struct jn_error *err)
 	return 0;
 }
 
+/* The fact in a jobnet object, by its key in any case (the keys were
+ * checked: one spelling each). */
+static const json_t *json_fact(const json_t *obj, const struct fact_desc *d)
+{
+	json_t *v = NULL;
+	struct jn_error unused = { 0 };
+
+	if (obj != NULL && jsonutil_get_folded(obj, d->json_key, "", &v, &unused) < 0)
+		return NULL;
+	return v;
+}
+
 /* The highest-precedence channel that carries fact id. */
 static int collect_one(const struct facts_sources *src, enum fact_id id, struct jobfacts *out, struct jn_error *err)
 {
 	const struct fact_desc *d = &facts[id];
+	struct fact_input in = { .f = out, .record = src->record };
 	const json_t *v;
 	const char *text;
 
-	if ((v = json_object_get(src->runtime_config, d->json_key)) != NULL)
-		return set_from_json(out, id, v, "runtimeConfig.jobnet", err);
-	if ((v = json_object_get(src->args, d->json_key)) != NULL)
-		return set_from_json(out, id, v, "args.cni.jobnet", err);
+	if ((v = json_fact(src->runtime_config, d)) != NULL) {
+		in.channel = src->record ? "the record" : "runtimeConfig.jobnet";
+		return set_from_json(&in, id, v, err);
+	}
+	if ((v = json_fact(src->args, d)) != NULL) {
+		in.channel = "args.cni.jobnet";
+		return set_from_json(&in, id, v, err);
+	}
 	if ((v = json_object_get(src->annotations, d->annotation)) != NULL)
 		return facts_set_text(out, d->name, json_string_value(v), "pod annotation", err);
 	if (src->cni_args != NULL && (text = cniargs_get(src->cni_args, d->cni_arg)) != NULL)
@@ -327,6 +375,34 @@ int facts_collect(const struct facts_sources *src, struct jobfacts *out, struct 
 		if (collect_one(src, (enum fact_id)i, out, err) < 0)
 			return -1;
 	return facts_validate(out, err);
+}
+
+/* "<scope>:<name>" into out, error 7 when it does not fit. */
+static int scoped(const char *scope, const char *name, char out[JN_ID_MAX + 1], const char *what, struct jn_error *err)
+{
+	char text[2 * JN_ID_MAX + 2];
+
+	snprintf(text, sizeof(text), "%s%c%s", scope, JN_GROUP_SCOPE_SEP, name);
+	if (strlen(text) > JN_ID_MAX)
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "invalid fact \"%s\": \"%.64s\" scoped by \"%.64s\" is longer than %d bytes", what,
+				    name, scope, JN_ID_MAX);
+	strcpy(out, text);
+	return 0;
+}
+
+int facts_scope_groups(struct jobfacts *f, const char *scope, struct jn_error *err)
+{
+	if (!names_is_valid_id(scope))
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "invalid group scope \"%.64s\": not a name matching [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+				    scope);
+	if (f->group[0] != '\0' && scoped(scope, f->group, f->group, "group", err) < 0)
+		return -1;
+	for (size_t i = 0; i < f->route_count; i++)
+		if (scoped(scope, f->routes[i], f->routes[i], "routes", err) < 0)
+			return -1;
+	return 0;
 }
 
 /* Each peer and router is one element of an interval set keyed by the
@@ -423,6 +499,7 @@ int facts_from_json(const json_t *j, struct jobfacts *out, struct jn_error *err)
 	    json_integer_value(json_object_get(copy, "totalBlocks")) == 0)
 		json_object_del(copy, "totalBlocks");
 	src.runtime_config = copy;
+	src.record = true;
 	if (facts_collect(&src, out, err) < 0)
 		return jn_error_recode(err, JN_ERR_STATE);
 	return 0;

@@ -51,6 +51,7 @@ struct facts_sources {
 	const json_t *args; /* args.cni.jobnet */
 	const json_t *annotations; /* the pod annotations object */
 	const struct cniargs *cni_args;
+	bool record; /* runtime_config is a record's facts: groups may be scoped */
 };
 
 void facts_init(struct jobfacts *f);
@@ -62,6 +63,11 @@ int facts_collect(const struct facts_sources *src, struct jobfacts *out, struct 
  * give it ("group", "multinode", "blocks", "total-blocks", "role", "routes",
  * "peers", "routers"). */
 int facts_set_text(struct jobfacts *f, const char *fact, const char *value, const char *channel, struct jn_error *err);
+
+/* groupScope "namespace": the group and the routes become "<scope>:<name>"
+ * (names_is_valid_group), so the same name in two scopes is two groups.
+ * Error 7 when scope is not an ID or a scoped name is too long. */
+int facts_scope_groups(struct jobfacts *f, const char *scope, struct jn_error *err);
 
 /* Check facts that depend on each other (blocks <= total-blocks, no two
  * peers or routers overlapping, ...). */

@@ -327,6 +327,22 @@ static int parse_network_mode(struct netconf *conf, json_t *value, struct jn_err
 	return mode_parse_level(value, &conf->network_mode, err);
 }
 
+static int parse_group_scope(struct netconf *conf, json_t *value, struct jn_error *err)
+{
+	const char *text;
+
+	if (jsonutil_want_string(value, "groupScope", &text, err) < 0)
+		return -1;
+	if (strcmp(text, "none") == 0)
+		conf->group_scope = NETCONF_SCOPE_NONE;
+	else if (strcmp(text, "namespace") == 0)
+		conf->group_scope = NETCONF_SCOPE_NAMESPACE;
+	else
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "invalid \"groupScope\": \"%.64s\" is not \"none\" or \"namespace\"", text);
+	return 0;
+}
+
 static int parse_args(struct netconf *conf, json_t *value, struct jn_error *err)
 {
 	json_t *cni, *ips;
@@ -418,6 +434,7 @@ static const struct key_rule key_rules[] = {
 	{ "stateDir", parse_state_dir },
 	{ "lockTimeout", parse_lock_timeout },
 	{ "networkMode", parse_network_mode },
+	{ "groupScope", parse_group_scope },
 	{ "protect", parse_protect },
 	{ "hostServices", parse_host_services },
 	{ "cluster", parse_cluster },

@@ -31,6 +31,12 @@ struct netconf_family {
 	struct jn_addr requested; /* from the ips capability or args; family 0 when none */
 };
 
+/* Whose groups the job's facts name (groupScope). */
+enum netconf_group_scope {
+	NETCONF_SCOPE_NONE, /* the names as the facts give them */
+	NETCONF_SCOPE_NAMESPACE, /* prefixed with the pod's namespace, K8S_POD_NAMESPACE */
+};
+
 #define JN_MAX_PROTECT 64
 #define JN_MAX_SERVICES 64
 
@@ -49,6 +55,7 @@ struct netconf {
 	json_t *prev_result; /* borrowed from root; NULL when unset */
 	json_t *valid_attachments; /* borrowed; GC only; NULL when unset */
 	int network_mode; /* level 1, 2 or 3 */
+	enum netconf_group_scope group_scope;
 	/* Destinations jobs may not reach: the metadata endpoints, then "protect". */
 	size_t protect_count;
 	struct jn_prefix protect[JN_MAX_PROTECT + 2];

@@ -28,10 +28,10 @@ int netpolicy_validate_job(const struct netpolicy_job *job, struct jn_error *err
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "container ID or network name unfit for nftables");
 	if (!names_is_plain_ifname(job->host_veth) || !names_is_valid_ifname(job->ifname))
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "interface name unfit for nftables");
-	if (job->group == NULL || (job->group[0] != '\0' && !is_plain_name(job->group)))
+	if (job->group == NULL || (job->group[0] != '\0' && !names_is_valid_group(job->group)))
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG, "group name unfit for nftables");
 	for (size_t i = 0; i < job->route_count; i++)
-		if (!is_plain_name(job->routes[i]))
+		if (!names_is_valid_group(job->routes[i]))
 			return jn_error_set(err, JN_ERR_INVALID_CONFIG, "route \"%.32s\" unfit for nftables",
 					    job->routes[i]);
 	for (size_t i = 0; i < job->addr_count; i++)

@@ -271,7 +271,8 @@ static void render_remote(const struct render_sink *sink, const struct netpolicy
 
 static void job_comment(const struct netpolicy_job *job, char comment[COMMENT_MAX])
 {
-	/* Validated names only contain [a-zA-Z0-9_.-]: cutting them is safe. */
+	/* Validated names only contain [a-zA-Z0-9_.-] (and a group its scope's
+	 * ":"): cutting them is safe. */
 	snprintf(comment, COMMENT_MAX, "job %.12s group %.40s network %.40s", job->container_id,
 		 job->group[0] ? job->group : "-", job->network);
 }
