@@ -39,7 +39,7 @@ static void print_addresses(const struct attachment *a, char *out, size_t size)
 		snprintf(out, size, "-");
 }
 
-#define ROW_FORMAT "%-20.20s %-8.8s %-12.12s %-7.7s %-19.19s %-12.12s %-6.6s %-30.30s %-14.14s %-5s %s\n"
+#define ROW_FORMAT "%-20.20s %-8.8s %-12.12s %-7.7s %-19.19s %-24.24s %-6.6s %-30.30s %-14.14s %-5s %s\n"
 
 /* "tcp:8081->7000,udp:127.0.0.1:5353->53" */
 static void print_ports(const struct attachment *a, char *out, size_t size)

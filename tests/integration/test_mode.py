@@ -4,6 +4,7 @@ the four ADD cases, malformed facts and the channels' precedence."""
 import json
 import os
 
+import jn
 from jn import expect, expect_eq, expect_same, test
 
 LEVELS = [(1, "HOST_FOR_MULTINODE_ONLY"), (2, "HOST_WHEN_POSSIBLE"), (3, "FORCED_BRIDGE")]
@@ -243,3 +244,81 @@ def each_channel_carries_facts_and_the_first_wins(env):
     expect_eq(record("prec2")["group"], "second", "group without the first channel")
     for cid in ("rc", "args", "ann", "env", "prec", "prec2"):
         node.delete(cid).expect_ok()
+
+
+@test
+def capabilities_arrive_in_any_case_and_as_null(env):
+    """Runtimes written in Go send what their structs hold: keys in the
+    struct's spelling, a nil map or slice as null."""
+    node = env.node()
+    jobs = [env.netns("j%d" % i) for i in range(3)]
+
+    def facts(cid):
+        return [a for a in json.loads(node.ctl("list", "--json").stdout) if a["containerID"] == cid][0]["facts"]
+
+    conf = node.conf(runtimeConfig={"jobnet": {"Group": "g1", "MultiNode": True, "BLOCKS": 2, "TotalBlocks": 8}})
+    env.remember("caps", node.add(jobs[0], "caps", conf=conf).expect_ok())
+    got = facts("caps")
+    expect_eq((got["group"], got["multinode"], got["blocks"], got["totalBlocks"]), ("g1", True, 2, 8),
+              "facts whose keys are spelt in another case")
+    conf = node.conf(runtimeConfig={"jobnet": {"group": "a", "Group": "b"}})
+    node.add(jobs[1], "twice", conf=conf).expect_error(7, "Group")
+    conf = node.conf(runtimeConfig={"io.kubernetes.cri.pod-annotations": None, "portMappings": None, "ips": None,
+                                    "jobnet": None})
+    env.remember("null", node.add(jobs[1], "null", conf=conf).expect_ok())
+    expect_eq(facts("null")["group"], "", "the group of a job whose capabilities are null")
+    conf = node.conf(runtimeConfig=None)
+    env.remember("none", node.add(jobs[2], "none", conf=conf).expect_ok())
+    for cid in ("caps", "null", "none"):
+        node.delete(cid).expect_ok()
+        node.expect_clean(cid)
+
+
+def _pairs(node):
+    return sorted(node.nft_set("job_talk4") or [])
+
+
+@test
+def group_scope_namespace_makes_each_namespaces_groups_its_own(env):
+    node = env.node()
+    conf = node.conf(groupScope="namespace")
+    pods = [("a1", "team-a", "JOBNET_GROUP=run-42"), ("a2", "team-a", "JOBNET_GROUP=run-42"),
+            ("b1", "team-b", "JOBNET_GROUP=run-42"),
+            ("r", "team-a", "JOBNET_GROUP=gw;JOBNET_ROLE=router;JOBNET_ROUTES=run-42")]
+    ips, jobs = {}, {}
+    for name, ns, facts in pods:
+        jobs[name] = env.netns(name)
+        args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=%s;K8S_POD_NAME=%s;%s" % (ns, name, facts)
+        r = node.add(jobs[name], name, conf=conf, args=args).expect_ok()
+        env.remember(name, r)
+        ips[name] = r.json["ips"][0]["address"].split("/")[0]
+        env.listener.tcp(jobs[name], ips[name], 7000)
+    recs = {a["containerID"]: a for a in json.loads(node.ctl("list", "--json").stdout)}
+    expect_eq([recs[n]["facts"]["group"] for n in ("a1", "a2", "b1", "r")],
+              ["team-a:run-42", "team-a:run-42", "team-b:run-42", "team-a:gw"], "the scoped groups")
+    expect_eq(recs["r"]["facts"]["routes"], ["team-a:run-42"], "the router's scoped routes")
+    want = sorted("%s . %s" % (ips[s], ips[d]) for s, d in [("a1", "a2"), ("a2", "a1"), ("r", "a1"), ("r", "a2")])
+    expect_eq(_pairs(node), want, "talk pairs: one namespace's group, and its router")
+    table = node.nft("list", "table", "inet", "jobnet").stdout
+    expect('group team-a:run-42 network' in table, "the scoped group in the elements' comments:\n%s" % table)
+    expect("team-a:run-42" in node.ctl("list").stdout, "jobnetctl list shows the scoped group")
+    expect(os.path.isdir(os.path.join(node.state_dir, "policy", "members", "team-b:run-42")), "team-b's group index")
+    probes = {(s, d): jn.tcp_probe(jobs[s], ips[d], 7000)[0] for s, d in
+              [("a1", "a2"), ("a1", "b1"), ("b1", "a1"), ("r", "a1"), ("r", "b1")]}
+    expect_eq(probes, {("a1", "a2"): "reached", ("a1", "b1"): "timeout", ("b1", "a1"): "timeout",
+                       ("r", "a1"): "reached", ("r", "b1"): "timeout"}, "who reaches whom")
+    # Without a namespace the scope cannot be applied: refused.
+    late = env.netns("late")
+    node.add(late, "late", conf=conf, args="JOBNET_GROUP=run-42").expect_error(7, "K8S_POD_NAMESPACE")
+    node.add(late, "late", conf=conf, args="K8S_POD_NAMESPACE=bad:ns").expect_error(7, "K8S_POD_NAMESPACE")
+    node.add(late, "late", conf=node.conf(groupScope="cluster")).expect_error(7, "groupScope")
+    for name, _, _ in pods:
+        node.delete(name, conf=conf).expect_ok()
+        node.expect_clean(name)
+    # The control: unscoped, the same group name is one group across namespaces.
+    for name in ("a1", "b1"):
+        args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=team-%s;JOBNET_GROUP=run-42" % name[0]
+        env.remember(name, node.add(jobs[name], name, args=args).expect_ok())
+    expect_eq(len(_pairs(node)), 2, "pairs of one unscoped group across two namespaces")
+    for name in ("a1", "b1"):
+        node.delete(name).expect_ok()

@@ -138,6 +138,45 @@ def gc_removes_what_has_no_namespace(env):
     expect("0 removed" in node.ctl("gc").stdout, "a second gc removed something")
 
 
+def _links_in(path):
+    proc = subprocess.run(["nsenter", "--net=" + path, "ip", "-j", "link", "show"], capture_output=True, text=True)
+    return sorted(l["ifname"] for l in json.loads(proc.stdout or "[]"))
+
+
+@test
+def a_reused_pid_does_not_make_a_strangers_namespace_the_jobs(env):
+    """CNI_NETNS=/proc/<pid>/ns/net (as ctr gives it): once the job's process
+    dies and its PID goes to a process in another namespace, the path names
+    that stranger's namespace. CHECK, repair and gc must not take it for the
+    job's: the job's namespace is gone."""
+    node = env.node()
+    pids = env.pid_namespace()
+    pid = pids.spawn()  # in a namespace of its own, which dies with it
+    path = pids.path(pid)
+    r = node.add(None, "c1", netns=path).expect_ok()
+    env.remember("c1", r)
+    expect_eq(_links_in(path), ["eth0", "lo"], "the job's links")
+    rec = json.loads(node.ctl("list", "--json").stdout)[0]
+    expect_eq((rec["netns"], rec["netnsInode"]), (path, os.stat(path).st_ino), "the record's namespace")
+    node.check(None, "c1", r.json, netns=path).expect_ok()
+    pids.kill(pid)
+    stranger = env.netns("stranger")
+    expect_eq(pids.spawn(stranger.path, pid=pid), pid, "a process of another namespace taking the dead job's PID")
+    expect_eq(os.stat(path).st_ino, os.stat(stranger.path).st_ino, "what the job's path names now")
+    node.check(None, "c1", r.json, netns=path).expect_error(108)
+    _, drifts = verify(node)
+    expect(any("names another namespace now" in d for d in drifts), "verify's drifts: %s" % drifts)
+    out = node.ctl("repair", check=False).stdout
+    expect_eq(_links_in(stranger.path), ["lo"],
+              "links of the stranger's namespace after repair:\n%s" % out)
+    expect(not node.ns.link_exists(r.json["interfaces"][1]["name"]), "repair recreated the dead job's veth")
+    out = node.ctl("gc").stdout
+    expect("c1:eth0 (its namespace is gone)" in out, "gc does not count the job as gone:\n%s" % out)
+    expect_eq(node.records(), [], "records after gc")
+    node.expect_clean("c1")
+    expect_eq(_links_in(stranger.path), ["lo"], "links of the stranger's namespace after gc")
+
+
 def _state_of(topo, jobs):
     """What gc must leave of these jobs: veths, table elements, port claims."""
     node = topo.node

@@ -177,6 +177,52 @@ def conflicts_are_refused_and_change_nothing(env):
 
 
 @test
+def a_loopback_mapping_works_while_a_process_holds_its_host_port(env):
+    """podman binds every host port of -p itself after ADD, to reserve it:
+    the node's connections to a loopback mapping still reach the job (the
+    redirect comes before any socket), the holder gets none of them while
+    the mapping exists, and another job may still not map the port."""
+    topo = Topology(env, jobs=[])
+    _, conf, _ = add_web(topo, [{"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"},
+                                {"hostPort": 2223, "containerPort": WEB_TCP, "hostIP": "::1"},
+                                {"hostPort": 2224, "containerPort": WEB_UDP, "protocol": "udp", "hostIP": "127.0.0.1"}])
+    # What podman does right after ADD: bind each host port itself.
+    env.listener.tcp(topo.ns, "127.0.0.1", 2222, banner=b"holder\n")
+    env.listener.tcp(topo.ns, "::1", 2223, banner=b"holder\n")
+    env.listener.udp(topo.ns, "127.0.0.1", 2224)
+    probes = [jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 1.0), jn.tcp_probe(topo.ns, "::1", 2223, 1.0),
+              jn.udp_probe(topo.ns, "127.0.0.1", 2224, 1.0)]
+    expect_eq(probes, [("reached", "10.61.0.1"), ("reached", "fd61::1"), ("reached", "10.61.0.1")],
+              "the node's connections to the held loopback ports (the job sees its gateway)")
+    route_localnet_is_off(topo)
+    _, _, r = add_web(topo, [{"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"}], name="late",
+                      expect_ok=False)
+    r.expect_error(107, "already mapped")
+    topo.node.delete("web", conf=conf).expect_ok()
+    probes = [jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 1.0), jn.udp_probe(topo.ns, "127.0.0.1", 2224, 1.0)]
+    expect_eq(probes, [("reached", "127.0.0.1"), ("reached", "127.0.0.1")],
+              "the holders once the mapping is gone (the probes reach whoever holds the port)")
+
+
+@test
+def port_mappings_in_containerds_spelling_work(env):
+    """containerd's CRI plugin sends HostPort, ContainerPort, Protocol and
+    HostIP (Go matches keys ignoring case)."""
+    topo = Topology(env, jobs=[])
+    maps = [{"HostPort": 8081, "ContainerPort": WEB_TCP, "Protocol": "tcp", "HostIP": ""},
+            {"HostPort": 2222, "ContainerPort": WEB_TCP, "Protocol": "TCP", "HostIP": "127.0.0.1"},
+            {"hostport": 5353, "CONTAINERPORT": WEB_UDP, "protocol": "udp", "hostIP": None}]
+    _, _, r = add_web(topo, maps)
+    expect_eq(sorted((m["hostPort"], m["containerPort"], m["protocol"], m["hostIP"]) for m in r.json["portMappings"]),
+              [(2222, WEB_TCP, "tcp", "127.0.0.1"), (5353, WEB_UDP, "udp", ""), (8081, WEB_TCP, "tcp", "")],
+              "the mappings in the result")
+    expect_eq([jn.tcp_probe(topo.outside, OUTSIDE_NODE4, 8081, 1.0)[0], jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 1.0)[0],
+               jn.udp_probe(topo.outside, OUTSIDE_NODE4, 5353, 1.0)[0]], ["reached"] * 3, "the mappings")
+    twice = [{"hostPort": 8082, "HostPort": 8083, "containerPort": WEB_TCP}]
+    add_web(topo, twice, name="twice", expect_ok=False)[2].expect_error(7, "HostPort")
+
+
+@test
 def bad_mappings_are_refused(env):
     node = env.node()
     job = env.netns("job")

@@ -4,6 +4,7 @@ they were."""
 
 import os
 
+import jn
 from jn import expect, expect_eq, expect_same, hold_lock, test
 
 VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
@@ -90,6 +91,78 @@ def bad_config_gets_the_right_code_and_changes_nothing(env):
     r = node.add(job, "c1", conf=dict(base, cniVersion="0.2.0"))
     expect("1.1.0" in r.json["details"], "error 1 details do not list the supported versions: %r" % r.json)
     expect_same(before, node.fingerprint(contents=True), "rejected configurations")
+
+
+def refused_inputs(node):
+    """Every input ADD refuses that still names the network and the state:
+    (label, configuration, CNI_ARGS, the code ADD answers)."""
+    base = node.conf()
+    rc = lambda **caps: dict(base, runtimeConfig=caps)
+    cases = [(label, conf, None, code) for conf, code, label in [
+        (dict(base, cniVersion="0.2.0"), 1, "an unsupported cniVersion"),
+        ({k: v for k, v in base.items() if k != "cniVersion"}, 7, "no cniVersion"),
+        (dict(base, colour="blue"), 2, "an unknown key"),
+        (dict(base, ipam={"type": "host-local"}), 2, "an ipam section"),
+        (dict(base, subnet="10.0.0.0/33"), 7, "a bad subnet"),
+        ({k: v for k, v in base.items() if k != "subnet"}, 7, "no subnet"),
+        (dict(base, mtu="big"), 7, "a bad mtu"),
+        (dict(base, bridge="x" * 16), 7, "a bad bridge"),
+        (dict(base, gateway="10.9.9.9"), 7, "a gateway outside the subnet"),
+        (dict(base, lockTimeout=0), 7, "a bad lockTimeout"),
+        (dict(base, logFile="relative.log"), 7, "a bad logFile"),
+        (dict(base, groupScope="cluster"), 7, "a bad groupScope"),
+        (dict(base, runtimeConfig="all of it"), 7, "a runtimeConfig that is not an object"),
+        (rc(portMappings=[{"hostPort": 80, "containerPort": 80, "colour": "red"}]), 2, "an unknown key in a capability"),
+        (rc(portMappings=[{"hostPort": "eighty", "containerPort": 80}]), 7, "a bad port mapping"),
+        (rc(ips=["10.99.0.5"]), 7, "a requested address outside the subnet"),
+        (rc(jobnet={"blocks": "lots", "totalBlocks": 8}), 7, "a bad fact"),
+        (rc(jobnet={"colour": "blue"}), 2, "an unknown fact"),
+        (rc(**{"io.kubernetes.cri.pod-annotations": {"jobnet.dev/colour": "blue"}}), 2, "an unknown annotation"),
+        (dict(base, args={"cni": {"jobnet": {"role": "chief"}}}), 7, "a bad fact in args"),
+    ]]
+    cases += [("CNI_ARGS with an unknown key", base, "FOO=bar", 4), ("a bad CNI_ARGS IP", base, "IP=nowhere", 7),
+              ("a bad fact in CNI_ARGS", base, "JOBNET_BLOCKS=lots;JOBNET_TOTAL_BLOCKS=8", 7)]
+    return cases
+
+
+@test
+def del_and_gc_remove_what_add_made_whatever_else_their_input_says(env):
+    """DEL and GC carry the runtime's input of the day, which may be what ADD
+    would refuse now (containerd sends DEL with the ADD's input, refused or
+    not): they use what names the attachment and warn about the rest."""
+    node = env.node()
+    log = os.path.join(env.tempdir("log"), "jobnet.log")
+    for i, (label, conf, args, code) in enumerate(refused_inputs(node)):
+        job = env.netns("job%d" % i)
+        bad = dict(conf, logFile=conf.get("logFile", log)) if isinstance(conf, dict) else conf
+        node.add(job, "refused", conf=bad, args=args).expect_error(code)
+        cid = "c%d" % i
+        r = node.add(job, cid, conf=node.conf(runtimeConfig={"portMappings": [
+            {"hostPort": 18500 + i, "containerPort": 80}, {"hostPort": 18600 + i, "containerPort": 80,
+                                                           "hostIP": "127.0.0.1"}]}),
+                     args="JOBNET_GROUP=g").expect_ok()
+        env.remember(cid, r)
+        d = node.delete(cid, conf=bad, args=args)
+        expect(d.ok, "DEL with %s: %s" % (label, d.stdout + d.stderr))
+        node.expect_clean(cid)
+        expect(not jn.relays(), "DEL with %s left a relay" % label)
+        if "fact" not in label and "annotation" not in label:  # facts are ADD's alone: DEL does not read them
+            expect("not needed here, ignored" in d.stderr, "DEL with %s does not warn: %r" % (label, d.stderr))
+    expect_eq(node.records(), [], "records after every DEL")
+    # GC too, with the list it needs.
+    keep, stale = env.netns("keep"), env.netns("stale")
+    env.remember("keep", node.add(keep, "keep").expect_ok())
+    env.remember("stale", node.add(stale, "stale").expect_ok())
+    for label, conf, args, _ in refused_inputs(node):
+        if conf.get("cniVersion") != "1.1.0":
+            continue  # GC needs its version
+        g = dict(conf, **{"cni.dev/valid-attachments": [{"containerID": "keep", "ifname": "eth0"}]})
+        r = node.run("GC", g, args=args)
+        expect(r.ok, "GC with %s: %s" % (label, r.stdout + r.stderr))
+    expect_eq(node.records(), ["keep:eth0"], "records after GC")
+    node.expect_clean("stale")
+    node.delete("keep").expect_ok()
+    node.expect_clean("keep")
 
 
 @test
@@ -185,6 +258,24 @@ def gc_removes_what_is_not_listed(env):
     expect_eq(node.records(), ["keep1:eth0"], "records after GC with cni.dev/attachments")
     node.run("GC").expect_error(7, "valid-attachments")
     node.run("GC", node.conf(cniVersion="1.0.0")).expect_error(1, "1.1.0")
+
+
+@test
+def log_file_gets_every_error_parse_errors_included(env):
+    node = env.node()
+    job = env.netns("job")
+    log = os.path.join(env.tempdir("log"), "jobnet.log")
+    cases = [(node.conf(logFile=log, mtu="big"), None, {}, 7, "mtu"),
+             (node.conf(logFile=log, colour="blue"), None, {}, 2, "colour"),
+             (node.conf(logFile=log, cniVersion="0.2.0"), None, {}, 1, "0.2.0"),
+             (node.conf(logFile=log), "FOO=bar", {}, 4, "FOO"),
+             (node.conf(logFile=log), None, {"CNI_IFNAME": "a" * 16}, 4, "CNI_IFNAME")]
+    for conf, args, extra, code, word in cases:
+        node.plugin.run(node, "ADD", conf, cid="c1", ifname="eth0", netns=job.path, args=args,
+                        env=extra).expect_error(code, word)
+        lines = [l for l in open(log).read().splitlines() if "(code %d)" % code in l]
+        expect(lines and word in lines[-1], "error %d naming %s is not in logFile: %r" % (code, word, lines))
+    expect_eq(node.records(), [], "records after refused ADDs")
 
 
 @test

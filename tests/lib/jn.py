@@ -13,11 +13,13 @@ import ipaddress
 import itertools
 import json
 import os
+import re
 import selectors
 import shutil
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -243,6 +245,20 @@ class Plugin:
         return proc
 
 
+def element_comments(ns):
+    """(table, set, comment) of every element of jobnet's tables that has a comment."""
+    found = []
+    for obj in ruleset(ns):
+        s = obj.get("set") or obj.get("map")
+        if s is None or s["table"] != "jobnet":
+            continue
+        for e in s.get("elem", []):
+            e = e[0] if isinstance(e, list) else e
+            if isinstance(e, dict) and "elem" in e and "comment" in e["elem"]:
+                found.append(("%s %s" % (s["family"], s["table"]), s["name"], e["elem"]["comment"]))
+    return found
+
+
 class Node:
     """A throwaway node: its own namespace and state directory."""
 
@@ -272,7 +288,8 @@ class Node:
     def check(self, job, cid, prev, ifname="eth0", conf=None, **kw):
         c = dict(conf or self.conf())
         c["prevResult"] = prev
-        return self.run("CHECK", c, cid=cid, ifname=ifname, netns=job.path, **kw)
+        kw.setdefault("netns", job.path if job else None)
+        return self.run("CHECK", c, cid=cid, ifname=ifname, **kw)
 
     def ctl(self, *args, check=True, state_dir=True):
         return self.plugin.jobnetctl(self, *args, check=check, state_dir=state_dir)
@@ -343,6 +360,11 @@ class Node:
         for table, name, values, text in self.elements(tables=None):
             hit = values & known["values"]
             expect(not hit, "element { %s } of %s is still in %s %s" % (text, key, table, name))
+        # Elements that hold none of its values (a loopback mapping's
+        # redirect to its relay) still name the job in their comment.
+        mine = re.compile(r"\bjob %s\b" % re.escape(cid[:12]))
+        for table, name, comment in element_comments(self.ns):
+            expect(not mine.search(comment), "an element of %s is still in %s %s: %r" % (key, table, name, comment))
 
 
 def expect_same(before, after, what):
@@ -560,6 +582,75 @@ def run_probes(probes, workers=32):
         return [f.result()[0] for f in futures]
 
 
+_PIDNS_INIT = r"""
+import os, signal, time
+print("ready", flush=True)
+signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+while True:  # init of the PID namespace: reap the orphans, so their PIDs come free
+    try:
+        os.wait()
+    except ChildProcessError:
+        time.sleep(0.05)
+"""
+
+
+class PidNs:
+    """A private PID namespace with a /proc of its own (unshare --pid
+    --mount-proc), in which a test chooses the PID a process gets by writing
+    that namespace's own ns_last_pid: no process of the machine is involved.
+    path(pid) is /proc/<pid>/ns/net of one of its processes as the node
+    reaches it (through the namespace's init). Closing it kills its init,
+    and with it every process inside."""
+
+    def __init__(self, env):
+        self.proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount", "--mount-proc", "--propagation",
+                                      "private", sys.executable, "-c", _PIDNS_INIT],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env.defer(self.close)
+        expect(self.proc.stdout.readline().strip() == "ready", "the PID namespace did not start: %s" %
+               self.proc.stderr.read() if self.proc.poll() is not None else "")
+        with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
+            self.init = int(f.read().split()[0])
+
+    def path(self, pid):
+        return "/proc/%d/root/proc/%d/ns/net" % (self.init, pid)
+
+    def alive(self, pid):
+        return os.path.exists("/proc/%d/root/proc/%d/ns/net" % (self.init, pid))
+
+    def _sh(self, script, netns):
+        cmd = ["nsenter", "--mount=/proc/%d/ns/mnt" % self.init, "--pid=/proc/%d/ns/pid" % self.init]
+        if netns is not None:
+            cmd.append("--net=" + netns)
+        return subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True, timeout=20).stdout.strip()
+
+    def spawn(self, netns=None, pid=None):
+        """A sleeping process, in the namespace at the path netns or (None)
+        in a new one of its own that dies with it; with pid, that PID (as
+        this namespace counts) or None when another process took it."""
+        run = "sleep 600" if netns is not None else "unshare --net sleep 600"
+        first = "echo %d > /proc/sys/kernel/ns_last_pid; " % (pid - 1) if pid is not None else ""
+        for _ in range(8):
+            out = self._sh(first + run + " </dev/null >/dev/null 2>&1 & echo $!", netns)
+            if pid is None or out == str(pid):
+                return int(out)
+            if out.isdigit():
+                self.kill(int(out))
+        return None
+
+    def kill(self, pid):
+        self._sh("kill -9 %d" % pid, None)
+        wait_for(lambda: not self.alive(pid), timeout=5, what="the end of process %d" % pid)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.init, 9)
+            except OSError:
+                self.proc.kill()
+            self.proc.wait(10)
+
+
 class Env:
     """What one test made, removed in reverse order when it ends."""
 
@@ -585,6 +676,9 @@ class Env:
 
     def node(self, **kw):
         return Node(self, **kw)
+
+    def pid_namespace(self):
+        return PidNs(self)
 
     @property
     def listener(self):

@@ -27,6 +27,11 @@ static void sample(struct attachment *a)
 	assert_true(prefix_parse("fd00::2/64", true, &a->addrs[1]));
 	assert_true(addr_parse("fd00::1", &a->gateways[1]));
 	a->addr_count = 2;
+	a->netns_id.dev = 4;
+	a->netns_id.ino = 4026532000ULL;
+	a->map_count = 1;
+	a->maps[0] = (struct portmap){ .proto = 6, .host_port = 2222, .container_port = 22, .relay_port = 40111 };
+	assert_true(addr_parse("127.0.0.1", &a->maps[0].host_ip));
 }
 
 static void test_round_trip(void **state)
@@ -53,6 +58,17 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.facts.blocks, 2);
 	assert_int_equal(b.facts.total_blocks, 8);
 	assert_non_null(attachment_addr(&b, AF_INET6));
+	assert_int_equal(b.netns_id.dev, 4);
+	assert_int_equal(b.netns_id.ino, 4026532000ULL);
+	assert_int_equal(b.maps[0].relay_port, 40111);
+	/* A record written before the namespace's identity was kept: unknown. */
+	json_object_del(j, "netnsDev");
+	json_object_del(j, "netnsInode");
+	json_object_del(json_array_get(json_object_get(j, "portMappings"), 0), "relayPort");
+	attachment_free(&b);
+	assert_int_equal(attachment_from_json(j, &b, &err), 0);
+	assert_int_equal(b.netns_id.ino, 0);
+	assert_int_equal(b.maps[0].relay_port, 0);
 	json_decref(j);
 	attachment_free(&b);
 }
@@ -73,6 +89,9 @@ static void test_rejects_damaged_records(void **state)
 		{ "decision", "\"maybe\"" },
 		{ "facts", "{\"role\":\"boss\"}" },
 		{ "facts", "null" },
+		{ "netnsInode", "\"4026532000\"" },
+		{ "netnsDev", "-1" },
+		{ "portMappings", "[{\"hostPort\":2222,\"containerPort\":22,\"relayPort\":0}]" },
 	};
 	struct attachment a, b;
 

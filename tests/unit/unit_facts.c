@@ -172,6 +172,65 @@ static void test_facts_against_the_cluster(void **state)
 	}
 }
 
+static void test_group_scope(void **state)
+{
+	struct jobfacts f, back;
+	struct jn_error err = { 0 };
+	char longest[JN_ID_MAX + 1];
+	json_t *j;
+
+	(void)state;
+	facts_init(&f);
+	assert_int_equal(facts_set_text(&f, "group", "run-42", "t", &err), 0);
+	assert_int_equal(facts_set_text(&f, "role", "router", "t", &err), 0);
+	assert_int_equal(facts_set_text(&f, "routes", "a,b", "t", &err), 0);
+	assert_int_equal(facts_scope_groups(&f, "team-a", &err), 0);
+	assert_string_equal(f.group, "team-a:run-42");
+	assert_string_equal(f.routes[1], "team-a:b");
+	/* A record keeps the scoped names; a channel may not give them. */
+	j = facts_to_json(&f);
+	assert_int_equal(facts_from_json(j, &back, &err), 0);
+	assert_string_equal(back.group, "team-a:run-42");
+	assert_string_equal(back.routes[0], "team-a:a");
+	json_decref(j);
+	assert_int_equal(facts_set_text(&f, "group", "team-a:run-42", "t", &err), -1);
+	jn_error_clear(&err);
+	assert_int_equal(facts_scope_groups(&f, "bad:scope", &err), -1);
+	assert_int_equal(err.code, JN_ERR_INVALID_CONFIG);
+	jn_error_clear(&err);
+	facts_init(&f);
+	memset(longest, 'a', JN_ID_MAX - 3);
+	longest[JN_ID_MAX - 3] = '\0';
+	assert_int_equal(facts_set_text(&f, "group", longest, "t", &err), 0);
+	assert_int_equal(facts_scope_groups(&f, "ns", &err), 0);
+	assert_int_equal(strlen(f.group), JN_ID_MAX);
+	assert_int_equal(facts_scope_groups(&f, "ns", &err), -1);
+	assert_int_equal(err.code, JN_ERR_INVALID_CONFIG);
+}
+
+/* The jobnet objects' keys in any case, as a Go runtime may send them. */
+static void test_keys_in_any_case(void **state)
+{
+	struct facts_sources src = { 0 };
+	struct jobfacts f;
+	struct jn_error err = { 0 };
+	json_t *rc = json_loads("{\"GROUP\":\"g\",\"TotalBlocks\":8,\"Blocks\":2}", 0, NULL);
+	json_t *twice = json_loads("{\"group\":\"g\",\"Group\":\"h\"}", 0, NULL);
+
+	(void)state;
+	src.runtime_config = rc;
+	assert_int_equal(facts_collect(&src, &f, &err), 0);
+	assert_string_equal(f.group, "g");
+	assert_int_equal(f.blocks, 2);
+	assert_int_equal(f.total_blocks, 8);
+	src.runtime_config = NULL;
+	src.args = twice;
+	assert_int_equal(facts_collect(&src, &f, &err), -1);
+	assert_int_equal(err.code, JN_ERR_INVALID_CONFIG);
+	json_decref(rc);
+	json_decref(twice);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +240,8 @@ int main(void)
 		cmocka_unit_test(test_lists_and_json),
 		cmocka_unit_test(test_routers_and_overlaps),
 		cmocka_unit_test(test_facts_against_the_cluster),
+		cmocka_unit_test(test_group_scope),
+		cmocka_unit_test(test_keys_in_any_case),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,28 @@ static void test_ids(void **state)
 	assert_false(names_is_valid_id(longest));
 }
 
+static void test_groups(void **state)
+{
+	char longest[JN_ID_MAX + 2];
+
+	(void)state;
+	assert_true(names_is_valid_group("run-42"));
+	assert_true(names_is_valid_group("team-a:run-42"));
+	assert_false(names_is_valid_group("team-a:"));
+	assert_false(names_is_valid_group(":run-42"));
+	assert_false(names_is_valid_group("a:b:c"));
+	assert_false(names_is_valid_group("a b:c"));
+	assert_false(names_is_valid_group("a:\"c"));
+	assert_false(names_is_valid_group(NULL));
+	memset(longest, 'a', JN_ID_MAX + 1);
+	longest[3] = ':';
+	longest[JN_ID_MAX] = '\0';
+	assert_true(names_is_valid_group(longest));
+	longest[JN_ID_MAX] = 'a';
+	longest[JN_ID_MAX + 1] = '\0';
+	assert_false(names_is_valid_group(longest));
+}
+
 static void test_ifnames(void **state)
 {
 	(void)state;
@@ -103,6 +125,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_ifnames),
 		cmocka_unit_test(test_derived_names),
 		cmocka_unit_test(test_derived_names_are_stable),

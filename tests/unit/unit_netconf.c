@@ -158,6 +158,17 @@ static const struct bad_case bad_cases[] = {
 	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"cluster\":{\"subnet\":\"10.0.0.0/16\",\"routes\":[{\"dst\":"
 	  "\"10.0.1.9/24\",\"via\":\"192.168.0.2\"}]}}",
 	  JN_ERR_INVALID_CONFIG, "host bits" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"groupScope\":\"cluster\"}", JN_ERR_INVALID_CONFIG, "cluster" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"groupScope\":true}", JN_ERR_INVALID_CONFIG, "groupScope" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":1,"
+	  "\"containerPort\":1,\"HostPort\":2}]}}",
+	  JN_ERR_INVALID_CONFIG, "HostPort" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":\"1\","
+	  "\"ContainerPort\":1}]}}",
+	  JN_ERR_INVALID_CONFIG, "hostPort" },
+	{ "{" BASE ",\"subnet\":\"10.0.0.0/24\",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":1,"
+	  "\"ContainerPort\":1,\"Color\":1}]}}",
+	  JN_ERR_UNSUPPORTED_FIELD, "Color" },
 };
 
 static void test_bad_configs(void **state)
@@ -244,12 +255,91 @@ static void test_peek_version(void **state)
 	assert_string_equal(v, "");
 }
 
+static void test_runtime_spellings(void **state)
+{
+	struct netconf conf;
+	struct jn_error err = { 0 };
+	char buf[JN_ADDR_STRLEN];
+	const char *text =
+		"{" BASE ",\"subnet\":\"10.5.0.0/24\",\"groupScope\":\"namespace\",\"runtimeConfig\":{"
+		"\"portMappings\":[{\"HostPort\":8080,\"ContainerPort\":80,\"Protocol\":\"udp\","
+		"\"HostIP\":\"127.0.0.1\"},{\"hostport\":0,\"containerPORT\":22,\"protocol\":null,"
+		"\"hostIP\":null}],\"io.kubernetes.cri.pod-annotations\":null,\"jobnet\":null,\"ips\":null}}";
+
+	(void)state;
+	assert_int_equal(netconf_parse(text, &conf, &err), 0);
+	assert_int_equal(conf.map_count, 2);
+	assert_int_equal(conf.maps[0].host_port, 8080);
+	assert_int_equal(conf.maps[0].container_port, 80);
+	assert_int_equal(conf.maps[0].proto, 17);
+	assert_string_equal(addr_format(&conf.maps[0].host_ip, buf), "127.0.0.1");
+	assert_int_equal(conf.maps[1].proto, 6);
+	assert_int_equal(conf.maps[1].host_ip.family, 0);
+	assert_null(conf.annotations);
+	assert_null(conf.facts_runtime);
+	assert_int_equal(conf.group_scope, NETCONF_SCOPE_NAMESPACE);
+	netconf_free(&conf);
+	assert_int_equal(netconf_parse("{" BASE ",\"subnet\":\"10.5.0.0/24\",\"runtimeConfig\":null}", &conf, &err), 0);
+	assert_int_equal(conf.group_scope, NETCONF_SCOPE_NONE);
+	netconf_free(&conf);
+}
+
+/* A command that needs only some keys works whatever the others say. */
+static void test_needed_keys(void **state)
+{
+	static const char *const needed[] = { "name", "stateDir", NULL };
+	struct netconf conf;
+	struct jn_error err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const char *text = bad_cases[i].text;
+		int rc;
+		/* Not JSON, a bad name or stateDir: still no configuration. */
+		if (bad_cases[i].code == JN_ERR_DECODE || strcmp(bad_cases[i].word, "name") == 0 ||
+		    strcmp(bad_cases[i].word, "stateDir") == 0 || strstr(text, "bad name") != NULL)
+			continue;
+		rc = netconf_parse_needed(text, needed, &conf, &err);
+		if (rc != 0)
+			fail_msg("case %zu (%s): rc %d \"%s\", want success", i, text, rc, err.msg);
+		netconf_free(&conf);
+	}
+	assert_int_equal(netconf_parse_needed("{\"cniVersion\":\"1.1.0\",\"mtu\":1}", needed, &conf, &err), -1);
+	assert_non_null(strstr(err.msg, "name"));
+	jn_error_clear(&err);
+	assert_int_equal(netconf_parse_needed("{\"name\":\"n\",\"stateDir\":\"here\"}", needed, &conf, &err), -1);
+	assert_non_null(strstr(err.msg, "stateDir"));
+	jn_error_clear(&err);
+	assert_int_equal(
+		netconf_parse_needed("{\"name\":\"n\",\"stateDir\":\"/s\",\"lockTimeout\":0}", needed, &conf, &err), 0);
+	assert_string_equal(conf.state_dir, "/s");
+	assert_int_equal(conf.lock_timeout, 30);
+	netconf_free(&conf);
+}
+
+static void test_peek_log_file(void **state)
+{
+	char path[64];
+
+	(void)state;
+	netconf_peek_log_file("{\"logFile\":\"/var/log/j.log\",\"mtu\":\"big\"}", path, sizeof(path));
+	assert_string_equal(path, "/var/log/j.log");
+	netconf_peek_log_file("{\"logFile\":\"relative.log\"}", path, sizeof(path));
+	assert_string_equal(path, "");
+	netconf_peek_log_file("{\"logFile\":7}", path, sizeof(path));
+	assert_string_equal(path, "");
+	netconf_peek_log_file("{not json", path, sizeof(path));
+	assert_string_equal(path, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_dual_stack_and_options),
-		cmocka_unit_test(test_bad_configs),  cmocka_unit_test(test_request_ip),
-		cmocka_unit_test(test_peek_version), cmocka_unit_test(test_cluster),
+		cmocka_unit_test(test_defaults),	  cmocka_unit_test(test_dual_stack_and_options),
+		cmocka_unit_test(test_bad_configs),	  cmocka_unit_test(test_request_ip),
+		cmocka_unit_test(test_peek_version),	  cmocka_unit_test(test_cluster),
+		cmocka_unit_test(test_runtime_spellings), cmocka_unit_test(test_needed_keys),
+		cmocka_unit_test(test_peek_log_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
