@@ -548,10 +548,31 @@ def shipped_conflist(which):
     return json.JSONDecoder().raw_decode(text[start:])[0]
 
 
+POD_CIDR = "10.244.7.0/24"  # the node's pod CIDR, inside the DaemonSet's cluster subnet
+
+
+def node_subnet(conf):
+    """The conflist as the DaemonSet's install.sh fills it in on a node whose
+    pod CIDR is POD_CIDR (conf/kubernetes/node-subnet.sh itself)."""
+    with tempfile.TemporaryDirectory(prefix="jobnet-runtime-cidr-") as d:
+        template, cidrs, out = (os.path.join(d, n) for n in ("template.conflist", "pod-cidrs", "out.conflist"))
+        with open(template, "w") as f:
+            json.dump(conf, f)
+        with open(cidrs, "w") as f:
+            f.write(POD_CIDR + "\n")
+        subprocess.run(["sh", os.path.join(ROOT, "conf", "kubernetes", "node-subnet.sh"), template, cidrs, out],
+                       check=True)
+        with open(out) as f:
+            return json.load(f)
+
+
 def write_shipped(directory, which, node, log_file):
     """The shipped conflist as it is, but for what must stay in the test's
-    own directories (stateDir, logFile); returns it."""
+    own directories (stateDir, logFile), and the DaemonSet's with the node's
+    pod CIDR filled in as it does; returns it."""
     conf = shipped_conflist(which)
+    if which == "daemonset":
+        conf = node_subnet(conf)
     plugin = conf["plugins"][0]
     plugin.update(stateDir=node.state_dir, logFile=log_file)
     write_conflist(directory, conf["name"], plugin, cni_version=conf["cniVersion"])
