@@ -8,7 +8,7 @@
 #   make lint        clang-format, cppcheck and check-layers
 #   make fuzz        each libFuzzer target for FUZZ_SECONDS (installs clang)
 #   make bench       jobnet beside the reference CNI plugins (not in make test)
-#   make test-runtime  podman and Docker containers on jobnet (not in make test)
+#   make test-runtime  podman, containerd (ctr, CRI) and Docker on jobnet (not in make test; CI runs it)
 #   make install     PREFIX=/usr/local DESTDIR= [INSTALL_SYSTEMD=1]
 #   V=1              show the commands
 #

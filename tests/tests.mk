@@ -37,7 +37,7 @@ demo: deps
 # Real runtimes drive the plugin (tests/runtime/*_test.py: podman's CNI
 # backend, containerd's ctr and its CRI plugin, Docker through jobnetctl
 # attach), each in namespaces and directories of its own; each installs what
-# it needs. Not part of make test.
+# it needs. Not part of make test; .ci/run runs it after make test.
 RUNTIME_TESTS := $(sort $(wildcard tests/runtime/*_test.py))
 test-runtime: deps
 	$(Q)$(MAKE) --no-print-directory binaries
