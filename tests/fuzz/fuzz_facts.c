@@ -29,6 +29,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t k = 0; k < facts.router_count; k++)
 				FUZZ_ASSERT(!prefix_overlaps(&facts.peers[i], &facts.routers[k]));
 		json_decref(back);
+		/* Scoped, the names stay valid and read back the same. */
+		if (facts_scope_groups(&facts, "team-a", &err) == 0) {
+			FUZZ_ASSERT(facts.group[0] == '\0' || names_is_valid_group(facts.group));
+			back = facts_to_json(&facts);
+			FUZZ_ASSERT(back != NULL && facts_from_json(back, &again, &err) == 0);
+			FUZZ_ASSERT(strcmp(again.group, facts.group) == 0 && again.route_count == facts.route_count);
+			json_decref(back);
+		} else {
+			FUZZ_ASSERT(err.code == JN_ERR_INVALID_CONFIG);
+		}
 	}
 	json_decref(root);
 	return 0;

@@ -1,7 +1,28 @@
 /* The configuration parser: any bytes on stdin. A configuration it accepts
- * must be self-consistent. */
+ * must be self-consistent; what DEL parses (only the keys that name the
+ * attachment) is accepted whenever the whole is, with the same name and
+ * state directory, and always names a network and an absolute path. */
+#include <string.h>
+
 #include "core/netconf.h"
 #include "fuzz.h"
+
+static const char *const del_needs[] = { "name", "stateDir", NULL };
+
+static void check_needed(const char *text, const struct netconf *whole, bool whole_ok)
+{
+	struct netconf conf;
+	struct jn_error err = { 0 };
+
+	if (netconf_parse_needed(text, del_needs, &conf, &err) < 0) {
+		FUZZ_ASSERT(!whole_ok && err.code != 0);
+		return;
+	}
+	FUZZ_ASSERT(names_is_valid_id(conf.name) && conf.state_dir != NULL && conf.state_dir[0] == '/');
+	FUZZ_ASSERT(!whole_ok ||
+		    (strcmp(conf.name, whole->name) == 0 && strcmp(conf.state_dir, whole->state_dir) == 0));
+	netconf_free(&conf);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -12,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (text == NULL)
 		return 0;
 	if (netconf_parse(text, &conf, &err) == 0) {
+		check_needed(text, &conf, true);
 		FUZZ_ASSERT(conf.v4.enabled || conf.v6.enabled);
 		FUZZ_ASSERT(names_is_valid_id(conf.name));
 		FUZZ_ASSERT(names_is_plain_ifname(conf.bridge));
@@ -34,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		netconf_free(&conf);
 	} else {
 		FUZZ_ASSERT(err.code != 0 && err.msg[0] != '\0');
+		check_needed(text, NULL, false);
 	}
 	free(text);
 	return 0;

@@ -50,6 +50,11 @@ def conf_seeds():
                                 {"dst": "fd70:0:0:2::/64", "via": "fd77::2"}]}},
         {"cluster": {"subnet": "10.77.0.0/16", "routes": [{"dst": "10.77.0.0/23", "via": "192.168.77.2"}]}},
         {"cluster": {"subnet6": "fd70::/48"}}, {"cluster": {"subnet": "10.0.0.0/8", "nodes": 3}},
+        {"groupScope": "namespace", "runtimeConfig": {
+            "portMappings": [{"HostPort": 8080, "ContainerPort": 80, "Protocol": "tcp", "HostIP": "127.0.0.1"}],
+            "io.kubernetes.cri.pod-annotations": None, "jobnet": None, "ips": None}},
+        {"runtimeConfig": None}, {"groupScope": "cluster"},
+        {"runtimeConfig": {"portMappings": [{"hostPort": 1, "HostPort": 2, "containerPort": 3}]}},
     ]
     for v in variants:
         c = dict(base, **v)
@@ -71,7 +76,9 @@ def args_seeds():
                 {"io.kubernetes.cri.pod-annotations": {"jobnet.dev/routers": "10.70.3.0/24,fd70::/64"}},
                 {"args": {"cni": {"jobnet": {"group": "g"}}}},
                 {"io.kubernetes.cri.pod-annotations": {"jobnet.dstack.ai/group": "g"}},
-                {"jobnet": {"blocks": 9, "totalBlocks": 8}}, {"jobnet": {"group": "../x"}}, {"jobnet": []}]:
+                {"jobnet": {"blocks": 9, "totalBlocks": 8}}, {"jobnet": {"group": "../x"}}, {"jobnet": []},
+                {"jobnet": {"Group": "g", "TotalBlocks": 8, "BLOCKS": 2}}, {"jobnet": {"group": "a", "Group": "b"}},
+                {"jobnet": {"group": "ns:g"}}, {"io.kubernetes.cri.pod-annotations": None}]:
         put("facts", json.dumps(obj))
 
 
