@@ -168,6 +168,15 @@ int mappings_check(const char *state_dir, const struct attachment *a, struct jn_
 	return 0;
 }
 
+/* The relay of a record listens on the ports the record names; 0: new ones. */
+static bool has_relay_ports(const struct attachment *a, const struct relay_plan *p)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (a->maps[p->which[i]].relay_port == 0)
+			return false;
+	return true;
+}
+
 int mappings_revive(const char *state_dir, struct attachment *a, bool *revived, int *relay_commit_fd,
 		    struct jn_error *err)
 {
@@ -180,20 +189,19 @@ int mappings_revive(const char *state_dir, struct attachment *a, bool *revived, 
 	if (p.count == 0 || relay_is_alive(&a->relay))
 		return 0;
 	/* The ports it had, so the redirect elements stay right; new ones when
-	 * another process took them meanwhile (the tables are then rebuilt
-	 * from the record). */
-	if (relay_spawn(p.listeners, p.count, a->host_veth, &a->relay, relay_commit_fd, &taken) < 0) {
-		if (taken.code != JN_ERR_PORT_CONFLICT)
-			return jn_error_keep_first(err, &taken);
-		for (size_t i = 0; i < p.count; i++)
-			fill_sockaddr(&p.listeners[i].listen, &p.listeners[i].listen_len, &a->maps[p.which[i]].host_ip,
-				      0);
-		if (start_relay(state_dir, a, &p, relay_commit_fd, err) < 0)
-			return -1;
-	} else {
-		for (size_t i = 0; i < p.count; i++)
-			a->maps[p.which[i]].relay_port = listen_port(&p.listeners[i]);
+	 * another process took them meanwhile, or the record names none (the
+	 * caller rewrites the record, and the tables are rebuilt from it). */
+	if (has_relay_ports(a, &p) &&
+	    relay_spawn(p.listeners, p.count, a->host_veth, &a->relay, relay_commit_fd, &taken) == 0) {
+		*revived = true;
+		return 0;
 	}
+	if (jn_error_is_set(&taken) && taken.code != JN_ERR_PORT_CONFLICT)
+		return jn_error_keep_first(err, &taken);
+	for (size_t i = 0; i < p.count; i++)
+		fill_sockaddr(&p.listeners[i].listen, &p.listeners[i].listen_len, &a->maps[p.which[i]].host_ip, 0);
+	if (start_relay(state_dir, a, &p, relay_commit_fd, err) < 0)
+		return -1;
 	*revived = true;
 	return 0;
 }

@@ -315,6 +315,41 @@ def check_verifies_mappings(env):
 
 
 @test
+def repair_starts_a_dead_relay_on_its_port_or_on_a_new_one(env):
+    topo = Topology(env, jobs=[])
+    add_web(topo, [{"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"}])
+
+    def relay():
+        rec = json.loads(topo.node.ctl("list", "--json").stdout)[0]
+        return rec["relay"]["pid"], rec["portMappings"][0]["relayPort"]
+
+    def kill(pid):
+        os.kill(pid, 9)
+        jn.wait_for(lambda: ended(pid), 2, what="the end of the killed relay")
+
+    pid, port = relay()
+    kill(pid)
+    expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 0.5)[0], "refused", "the loopback port without its relay")
+    topo.node.ctl("repair")
+    expect_eq(relay()[1], port, "the relay's port after repair")
+    expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 1.0), ("reached", "10.61.0.1"), "the job after repair")
+    # A process of the node took the relay's port while it was dead.
+    pid, port = relay()
+    kill(pid)
+    env.listener.tcp(topo.ns, "127.0.0.1", port, banner=b"squatter\n")
+    topo.node.ctl("repair")
+    new_pid, new_port = relay()
+    expect(new_port != port, "the relay went back to a port another process holds")
+    expect_eq(jn.tcp_probe(topo.ns, "127.0.0.1", 2222, 1.0), ("reached", "10.61.0.1"),
+              "the job after repair moved its relay")
+    expect_eq(verify_drifts(topo.node), [], "verify after repair")
+
+
+def verify_drifts(node):
+    return [l for l in node.ctl("verify", check=False).stdout.splitlines() if l.startswith("drift: ")]
+
+
+@test
 def a_relay_ends_with_its_job_even_without_del(env):
     topo = Topology(env, jobs=[])
     ns, _, _ = add_web(topo, [{"hostPort": 2222, "containerPort": WEB_TCP, "hostIP": "127.0.0.1"}])
