@@ -53,6 +53,7 @@ json_t *attachment_to_json(const struct attachment *a)
 	if (j != NULL) {
 		json_object_set_new(j, "netnsDev", json_integer((json_int_t)a->netns_id.dev));
 		json_object_set_new(j, "netnsInode", json_integer((json_int_t)a->netns_id.ino));
+		json_object_set_new(j, "netnsCookie", json_integer((json_int_t)a->netns_id.cookie));
 		json_object_set_new(j, "portMappings", portmap_list_to_record(a->maps, a->map_count));
 		json_object_set_new(j, "relay",
 				    json_pack("{s:i, s:I}", "pid", a->relay.pid, "start", (json_int_t)a->relay.start));
@@ -124,18 +125,26 @@ static int strings_from_json(const json_t *j, struct attachment *out, struct jn_
 	return 0;
 }
 
+static bool is_count(const json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) >= 0;
+}
+
 /* Absent in records written before jobnet kept it: unknown. */
 static int netns_id_from_json(const json_t *j, struct attachment *out, struct jn_error *err)
 {
 	const json_t *dev = json_object_get(j, "netnsDev"), *ino = json_object_get(j, "netnsInode");
+	const json_t *cookie = json_object_get(j, "netnsCookie");
 
-	if (dev == NULL && ino == NULL)
+	if (dev == NULL && ino == NULL && cookie == NULL)
 		return 0;
-	if (!json_is_integer(dev) || !json_is_integer(ino) || json_integer_value(dev) < 0 ||
-	    json_integer_value(ino) < 0)
-		return jn_error_set(err, JN_ERR_STATE, "fields \"netnsDev\" and \"netnsInode\" are not two numbers");
+	if (!is_count(dev) || !is_count(ino) || (cookie != NULL && !is_count(cookie)))
+		return jn_error_set(err, JN_ERR_STATE,
+				    "fields \"netnsDev\", \"netnsInode\" and \"netnsCookie\" are not numbers");
 	out->netns_id.dev = (unsigned long long)json_integer_value(dev);
 	out->netns_id.ino = (unsigned long long)json_integer_value(ino);
+	/* Without a cookie (0), device and inode alone. */
+	out->netns_id.cookie = cookie != NULL ? (unsigned long long)json_integer_value(cookie) : 0;
 	return 0;
 }
 

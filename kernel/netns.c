@@ -5,8 +5,10 @@
 #include <linux/nsfs.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -44,6 +46,22 @@ int netns_open(const char *path, int *out, struct jn_error *err)
 	return 0;
 }
 
+/* In the namespace: its cookie, 0 when the kernel has none. */
+static int read_cookie(void *arg, struct jn_error *err)
+{
+	unsigned long long *cookie = arg;
+	cleanup_close int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t value = 0;
+	socklen_t len = sizeof(value);
+
+	if (s < 0)
+		return jn_error_errno(err, JN_ERR_NETNS, errno, "reading a network namespace's cookie");
+	if (getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &value, &len) < 0 && errno != ENOPROTOOPT)
+		return jn_error_errno(err, JN_ERR_NETNS, errno, "reading a network namespace's cookie");
+	*cookie = value;
+	return 0;
+}
+
 int netns_identify(int fd, struct netns_id *out, struct jn_error *err)
 {
 	struct stat st;
@@ -52,7 +70,15 @@ int netns_identify(int fd, struct netns_id *out, struct jn_error *err)
 		return jn_error_errno(err, JN_ERR_NETNS, errno, "identifying a network namespace");
 	out->dev = (unsigned long long)st.st_dev;
 	out->ino = (unsigned long long)st.st_ino;
-	return 0;
+	return netns_run(fd, read_cookie, &out->cookie, err);
+}
+
+static bool same_namespace(const struct netns_id *was, const struct netns_id *now)
+{
+	if (now->dev != was->dev || now->ino != was->ino)
+		return false;
+	/* The inode number of a namespace that died goes to a later one. */
+	return was->cookie == 0 || now->cookie == 0 || now->cookie == was->cookie;
 }
 
 int netns_open_same(const char *path, const struct netns_id *id, int *out, struct jn_error *err)
@@ -65,11 +91,11 @@ int netns_open_same(const char *path, const struct netns_id *id, int *out, struc
 	if (id != NULL && id->ino != 0) {
 		if (netns_identify(fd, &now, err) < 0)
 			return -1;
-		if (now.dev != id->dev || now.ino != id->ino)
+		if (!same_namespace(id, &now))
 			return jn_error_errno(err, JN_ERR_NETNS, ESTALE,
-					      "\"%s\" names another network namespace now (inode %llu, not %llu): the "
-					      "one it named is gone",
-					      path, now.ino, id->ino);
+					      "\"%s\" names another network namespace now (inode %llu, cookie %llu; "
+					      "the job's was inode %llu, cookie %llu): the one it named is gone",
+					      path, now.ino, now.cookie, id->ino, id->cookie);
 	}
 	*out = take_fd(fd);
 	return 0;

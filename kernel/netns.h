@@ -15,15 +15,21 @@
  * namespace already gone. */
 int netns_open(const char *path, int *out, struct jn_error *err);
 
-/* A namespace's identity: the device and inode of its nsfs file, as the
- * kernel gives them to every path that names it. A path does not keep it:
- * /proc/<pid>/ns/net names another namespace once the PID is reused. 0 and
- * 0: unknown (a record written before jobnet kept it). */
+/* A namespace's identity. A path does not keep it: /proc/<pid>/ns/net
+ * names another namespace once the PID is reused. The device and inode of
+ * its nsfs file are what every path that names it shows, but the kernel
+ * gives a freed inode number to the next namespace; its cookie
+ * (SO_NETNS_COOKIE, kernels 5.14 and later) is never given twice while the
+ * node runs. All 0: unknown (a record written before jobnet kept it); a
+ * cookie 0: the kernel has none. */
 struct netns_id {
 	unsigned long long dev;
 	unsigned long long ino;
+	unsigned long long cookie;
 };
 
+/* The identity of the namespace fd refers to (the cookie from a socket
+ * made inside it, in a short-lived thread). */
 int netns_identify(int fd, struct netns_id *out, struct jn_error *err);
 
 /* netns_open, and the namespace must be id (any, when id is NULL or

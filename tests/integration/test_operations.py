@@ -158,6 +158,7 @@ def a_reused_pid_does_not_make_a_strangers_namespace_the_jobs(env):
     expect_eq(_links_in(path), ["eth0", "lo"], "the job's links")
     rec = json.loads(node.ctl("list", "--json").stdout)[0]
     expect_eq((rec["netns"], rec["netnsInode"]), (path, os.stat(path).st_ino), "the record's namespace")
+    expect(rec["netnsCookie"] > 0, "the record has no cookie of the namespace: %r" % rec)
     node.check(None, "c1", r.json, netns=path).expect_ok()
     pids.kill(pid)
     stranger = env.netns("stranger")
@@ -175,6 +176,46 @@ def a_reused_pid_does_not_make_a_strangers_namespace_the_jobs(env):
     expect_eq(node.records(), [], "records after gc")
     node.expect_clean("c1")
     expect_eq(_links_in(stranger.path), ["lo"], "links of the stranger's namespace after gc")
+
+
+def _rewrite_record(node, key, **fields):
+    """The record and its copy with these fields (None: without it)."""
+    d = os.path.join(node.state_dir, node.network, "attachments")
+    for name in (key, ".%s.copy" % key):
+        with open(os.path.join(d, name)) as f:
+            rec = json.load(f)
+        rec.update(fields)
+        with open(os.path.join(d, name), "w") as f:
+            json.dump({k: v for k, v in rec.items() if v is not None}, f)
+
+
+@test
+def a_namespace_that_took_a_dead_ones_inode_number_is_told_apart(env):
+    """The kernel gives the inode number of a namespace that died to the next
+    one it makes: the record's cookie of the namespace (never given twice)
+    tells them apart. Shown with a record whose cookie is another's; records
+    without the identity are judged by their path, as before."""
+    node = env.node()
+    job = env.netns("job")
+    r = node.add(job, "c1").expect_ok()
+    env.remember("c1", r)
+    rec = json.loads(node.ctl("list", "--json").stdout)[0]
+    expect_eq((rec["netnsInode"], verify(node)), (os.stat(job.path).st_ino, (0, [])), "the record and verify")
+    _rewrite_record(node, "c1:eth0", netnsCookie=rec["netnsCookie"] + 1000)
+    _, drifts = verify(node)
+    expect(any("names another namespace now" in d for d in drifts), "verify's drifts: %s" % drifts)
+    out = node.ctl("repair", check=False).stdout
+    expect("is gone (the path names another one now)" in out, "repair does not leave the namespace alone:\n%s" % out)
+    # A record written before the identity was kept: the path alone.
+    _rewrite_record(node, "c1:eth0", netnsDev=None, netnsInode=None, netnsCookie=None)
+    expect_eq(verify(node), (0, []), "verify of a record without the namespace's identity")
+    expect("0 removed" in node.ctl("gc").stdout, "gc removed a job whose record has no identity")
+    _rewrite_record(node, "c1:eth0", netnsDev=rec["netnsDev"], netnsInode=rec["netnsInode"],
+                    netnsCookie=rec["netnsCookie"] + 1000)
+    out = node.ctl("gc").stdout
+    expect("c1:eth0 (its namespace is gone)" in out, "gc keeps a job whose namespace is another's:\n%s" % out)
+    node.expect_clean("c1")
+    expect_eq(job.ip_json("-o", "link", "show", "type", "veth"), [], "the job's veth after gc")
 
 
 def _state_of(topo, jobs):

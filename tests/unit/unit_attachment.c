@@ -29,6 +29,7 @@ static void sample(struct attachment *a)
 	a->addr_count = 2;
 	a->netns_id.dev = 4;
 	a->netns_id.ino = 4026532000ULL;
+	a->netns_id.cookie = 4097;
 	a->map_count = 1;
 	a->maps[0] = (struct portmap){ .proto = 6, .host_port = 2222, .container_port = 22, .relay_port = 40111 };
 	assert_true(addr_parse("127.0.0.1", &a->maps[0].host_ip));
@@ -60,10 +61,12 @@ static void test_round_trip(void **state)
 	assert_non_null(attachment_addr(&b, AF_INET6));
 	assert_int_equal(b.netns_id.dev, 4);
 	assert_int_equal(b.netns_id.ino, 4026532000ULL);
+	assert_int_equal(b.netns_id.cookie, 4097);
 	assert_int_equal(b.maps[0].relay_port, 40111);
 	/* A record written before the namespace's identity was kept: unknown. */
 	json_object_del(j, "netnsDev");
 	json_object_del(j, "netnsInode");
+	json_object_del(j, "netnsCookie");
 	json_object_del(json_array_get(json_object_get(j, "portMappings"), 0), "relayPort");
 	attachment_free(&b);
 	assert_int_equal(attachment_from_json(j, &b, &err), 0);
@@ -91,6 +94,7 @@ static void test_rejects_damaged_records(void **state)
 		{ "facts", "null" },
 		{ "netnsInode", "\"4026532000\"" },
 		{ "netnsDev", "-1" },
+		{ "netnsCookie", "null" },
 		{ "portMappings", "[{\"hostPort\":2222,\"containerPort\":22,\"relayPort\":0}]" },
 	};
 	struct attachment a, b;
