@@ -4,9 +4,11 @@
 #ifndef JOBNET_CTL_H
 #define JOBNET_CTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/error.h"
 #include "core/report.h"
 #include "core/scan.h"
 
@@ -43,6 +45,14 @@ void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "left for gc: ..." or a note on stdout; unreadable state on stderr.
  * ctx is the done word. */
 void ctl_report_line(void *ctx, enum report_kind kind, const char *text);
+
+/* "jobnetctl: out of memory"; returns CTL_EXIT_FAIL. */
+int ctl_out_of_memory(void);
+
+/* getopt_long (with opterr 0) returned '?' for argv and options: fill err
+ * quoting what it did not take, an unknown or ambiguous option or one
+ * missing its value. Returns -1. */
+int ctl_option_error(char **argv, const struct option *options, struct jn_error *err);
 
 /* Usage problem: print it and the subcommand's usage; returns CTL_EXIT_USAGE. */
 int ctl_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -56,8 +56,7 @@ static int parse_args(int argc, char **argv, struct attach_args *args, struct jn
 		else if ((rc = ctlrun_option(&args->run, c, optarg, err)) == 1)
 			rc = ctlfacts_option(&args->facts, c, optarg, err);
 		if (rc == 1)
-			return jn_error_set(err, JN_ERR_INVALID_ENV, "unknown or incomplete option \"%s\"",
-					    argv[optind - 1]);
+			return ctl_option_error(argv, options, err);
 		if (rc < 0)
 			return -1;
 	}
@@ -116,7 +115,7 @@ static void print_result(const struct ctlrun_args *a, const struct ctlrun_net *n
 	size_t i;
 
 	if (a->json) {
-		ctlrun_print_raw(r->out);
+		ctlrun_print_reply(r);
 		return;
 	}
 	printf("attached %s to network %s as %s\n", a->container_id, net->conf.name, a->ifname);

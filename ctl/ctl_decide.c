@@ -10,12 +10,10 @@
 #include "ctl/ctl.h"
 #include "ctl/ctlconf.h"
 #include "ctl/ctlfacts.h"
+#include "ctl/ctlout.h"
 #include "ctl/ctlrun.h"
 
-#define DECIDE_USAGE                                                                                  \
-	"jobnetctl decide [--config PATH | --conf-dir DIR] [--group G] [--multinode[=true|false]]\n"  \
-	"                 [--blocks N/M] [--role worker|router] [--routes G,G] [--peers CIDR,CIDR]\n" \
-	"                 [--routers CIDR,CIDR] [--json]"
+#define DECIDE_USAGE "jobnetctl decide [--config PATH | --conf-dir DIR] [--json]\n    " CTLFACTS_USAGE
 
 struct decide_args {
 	const char *config;
@@ -41,12 +39,11 @@ static int parse_args(int argc, char **argv, struct decide_args *args, struct jn
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		int rc = 0;
 		if (c == 'c')
-			args->config = optarg;
+			rc = ctlrun_set_nonempty(&args->config, "config", optarg, err);
 		else if (c == 'd')
-			args->conf_dir = optarg;
+			rc = ctlrun_set_nonempty(&args->conf_dir, "conf-dir", optarg, err);
 		else if ((rc = ctlfacts_option(&facts, c, optarg, err)) == 1)
-			return jn_error_set(err, JN_ERR_INVALID_ENV, "unknown or incomplete option \"%s\"",
-					    argv[optind - 1]);
+			return ctl_option_error(argv, options, err);
 		if (rc < 0)
 			return -1;
 	}
@@ -56,20 +53,22 @@ static int parse_args(int argc, char **argv, struct decide_args *args, struct jn
 	return facts_validate(&args->facts, err);
 }
 
-static void print_decision(const struct decision *d, int level, const char *config, bool json)
+static int print_decision(const struct decision *d, int level, const char *config, bool json)
 {
 	cleanup_json json_t *j = NULL;
-	cleanup_free char *text = NULL;
 
 	if (!json) {
 		printf("%s %s (%s)\n", mode_name(d->mode), d->rule, d->reason);
-		return;
+		return 0;
 	}
-	j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "decision", mode_name(d->mode), "rule", d->rule, "reason",
-		      d->reason, "level", level, "levelName", mode_level_name(level), "config", config);
-	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	if (text != NULL)
-		printf("%s\n", text);
+	j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "decision", mode_name(d->mode), "rule", d->rule, "reason",
+		      d->reason, "level", level, "levelName", mode_level_name(level), "config",
+		      ctlout_json_string(config));
+	if (j == NULL || ctlout_print_json(j, JSON_COMPACT) < 0) {
+		ctl_error("out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int ctl_decide(int argc, char **argv, struct ctl_options *opts)
@@ -79,6 +78,7 @@ int ctl_decide(int argc, char **argv, struct ctl_options *opts)
 	struct netconf conf;
 	struct decision decision;
 	char used[PATH_MAX];
+	int rc;
 
 	facts_init(&args.facts);
 	if (parse_args(argc, argv, &args, &err) < 0)
@@ -88,7 +88,7 @@ int ctl_decide(int argc, char **argv, struct ctl_options *opts)
 		return CTL_EXIT_FAIL;
 	}
 	mode_decide(conf.network_mode, &args.facts, &decision);
-	print_decision(&decision, conf.network_mode, used, opts->json);
+	rc = print_decision(&decision, conf.network_mode, used, opts->json);
 	netconf_free(&conf);
-	return CTL_EXIT_OK;
+	return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 
 #include "base/cleanup.h"
 #include "ctl/ctl.h"
+#include "ctl/ctlout.h"
 #include "ctl/ctlrun.h"
 
 #define DETACH_USAGE "jobnetctl detach CONTAINER [--netns PATH | --pid PID] [--ifname NAME]\n    " CTLRUN_USAGE
@@ -21,29 +22,29 @@ static int parse_args(int argc, char **argv, struct ctlrun_args *a, struct jn_er
 	while ((c = getopt_long(argc, argv, "", ctlrun_options, NULL)) != -1) {
 		int rc = ctlrun_option(a, c, optarg, err);
 		if (rc == 1)
-			return jn_error_set(err, JN_ERR_INVALID_ENV, "unknown or incomplete option \"%s\"",
-					    argv[optind - 1]);
+			return ctl_option_error(argv, ctlrun_options, err);
 		if (rc < 0)
 			return -1;
 	}
 	return ctlrun_finish(a, argc, argv, false, err);
 }
 
-static void print_detached(const struct ctlrun_args *a, const struct ctlrun_net *net, bool was_cached)
+static int print_detached(const struct ctlrun_args *a, const struct ctlrun_net *net, bool was_cached)
 {
 	cleanup_json json_t *j = NULL;
-	cleanup_free char *text = NULL;
 
 	if (!a->json) {
 		printf("detached %s (%s) from network %s%s\n", a->container_id, a->ifname, net->conf.name,
 		       was_cached ? "" : " (jobnetctl had no result of its ADD)");
-		return;
+		return 0;
 	}
 	j = json_pack("{s:s, s:s, s:s, s:b}", "containerID", a->container_id, "ifname", a->ifname, "network",
 		      net->conf.name, "cached", was_cached);
-	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	if (text != NULL)
-		printf("%s\n", text);
+	if (j == NULL || ctlout_print_json(j, JSON_COMPACT) < 0) {
+		ctl_error("out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static int run_del(const struct ctlrun_args *a, const struct ctlrun_net *net, const json_t *config, bool was_cached)
@@ -62,8 +63,8 @@ static int run_del(const struct ctlrun_args *a, const struct ctlrun_net *net, co
 	} else if (ctlcache_remove(&key, &err) < 0) {
 		ctlrun_error(&err);
 		rc = CTL_EXIT_FAIL;
-	} else {
-		print_detached(a, net, was_cached);
+	} else if (print_detached(a, net, was_cached) < 0) {
+		rc = CTL_EXIT_FAIL;
 	}
 	ctlplugin_reply_free(&reply);
 	return rc;

@@ -7,6 +7,7 @@
 #include "base/cleanup.h"
 #include "core/state.h"
 #include "ctl/ctl.h"
+#include "ctl/ctlout.h"
 #include "ctl/ctlstate.h"
 
 static void format_age(long long seconds, char *out, size_t size)
@@ -89,7 +90,10 @@ static int append_json(const char *state_dir, const struct attachment *a, void *
 	(void)state_dir;
 	json_t *list = data;
 
-	json_array_append_new(list, attachment_to_json(a));
+	if (json_array_append_new(list, attachment_to_json(a)) < 0) {
+		ctl_error("out of memory listing %s/%s", a->container_id, a->ifname);
+		return -1;
+	}
 	return 0;
 }
 
@@ -102,12 +106,12 @@ int ctl_list(int argc, char **argv, struct ctl_options *opts)
 	if (argc > 1)
 		return ctl_usage_error("jobnetctl list [--json]", "unexpected argument \"%s\"", argv[1]);
 	if (opts->json) {
-		cleanup_free char *text = NULL;
 		list = json_array();
+		if (list == NULL)
+			return ctl_out_of_memory();
 		rc = ctlstate_each(opts, append_json, list);
-		text = json_dumps(list, JSON_INDENT(2));
-		if (text != NULL)
-			printf("%s\n", text);
+		if (ctlout_print_json(list, JSON_INDENT(2)) < 0)
+			return ctl_out_of_memory();
 		return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	}
 	printf(ROW_FORMAT, "CONTAINER", "IFNAME", "NETWORK", "MODE", "RULE", "GROUP", "ROLE", "ADDRESSES", "HOST-VETH",

@@ -17,6 +17,7 @@
 #include "base/cleanup.h"
 #include "kernel/netns.h"
 #include "ctl/ctl.h"
+#include "ctl/ctlout.h"
 #include "ctl/ctlstate.h"
 
 #define MAX_ENDPOINTS 64
@@ -33,6 +34,7 @@ struct endpoint {
 struct matrix {
 	struct endpoint ep[MAX_ENDPOINTS];
 	size_t count;
+	size_t left_out; /* bridged jobs beyond MAX_ENDPOINTS */
 	bool tried[MAX_ENDPOINTS][MAX_ENDPOINTS][2];
 	bool reached[MAX_ENDPOINTS][MAX_ENDPOINTS][2];
 	uint16_t ident;
@@ -45,8 +47,12 @@ static int add_job(const char *state_dir, const struct attachment *a, void *data
 	struct jn_error err = { 0 };
 
 	(void)state_dir;
-	if (strcmp(a->mode, "bridge") != 0 || !a->complete || m->count == MAX_ENDPOINTS)
+	if (strcmp(a->mode, "bridge") != 0 || !a->complete)
 		return 0;
+	if (m->count == MAX_ENDPOINTS) {
+		m->left_out++;
+		return 0;
+	}
 	memset(e, 0, sizeof(*e));
 	e->sock[0] = e->sock[1] = -1;
 	if (netns_open_same(a->netns, &a->netns_id, &e->netns_fd, &err) < 0)
@@ -193,11 +199,12 @@ static void print_table(const struct matrix *m)
 	printf("(ICMP echo over IPv4 and IPv6; \"node\" as a destination is each job's gateway)\n");
 }
 
-static void print_json(const struct matrix *m)
+static int print_json(const struct matrix *m)
 {
 	cleanup_json json_t *rows = json_object();
-	cleanup_free char *text = NULL;
 
+	if (rows == NULL)
+		return -1;
 	for (size_t s = 0; s < m->count; s++) {
 		json_t *row = json_object();
 		for (size_t d = 0; d < m->count; d++)
@@ -207,8 +214,7 @@ static void print_json(const struct matrix *m)
 					json_pack("{s:b, s:b}", "v4", m->reached[s][d][0], "v6", m->reached[s][d][1]));
 		json_object_set_new(rows, m->ep[s].name, row);
 	}
-	text = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	printf("%s\n", text ? text : "{}");
+	return ctlout_print_json(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 int ctl_matrix(int argc, char **argv, struct ctl_options *opts)
@@ -221,13 +227,16 @@ int ctl_matrix(int argc, char **argv, struct ctl_options *opts)
 		return ctl_usage_error("jobnetctl matrix [--json]", "unexpected argument \"%s\"", argv[1]);
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
-		return CTL_EXIT_FAIL;
+		return ctl_out_of_memory();
 	m->ident = (uint16_t)(getpid() << 6);
 	strcpy(m->ep[0].name, "node");
 	m->ep[0].netns_fd = -1;
 	m->ep[0].sock[0] = m->ep[0].sock[1] = -1;
 	m->count = 1;
 	rc = ctlstate_each(opts, add_job, m);
+	if (m->left_out > 0)
+		ctl_warn("%zu bridged job(s) left out: the matrix holds the node and %d jobs", m->left_out,
+			 MAX_ENDPOINTS - 1);
 	for (size_t i = 0; i < m->count; i++) {
 		int opened;
 		jn_error_clear(&err);
@@ -243,10 +252,12 @@ int ctl_matrix(int argc, char **argv, struct ctl_options *opts)
 	}
 	probe_all(m);
 	collect(m, DEFAULT_WAIT_MS);
-	if (opts->json)
-		print_json(m);
-	else
+	if (!opts->json) {
 		print_table(m);
+	} else if (print_json(m) < 0) {
+		ctl_error("out of memory");
+		rc = -1;
+	}
 	for (size_t i = 0; i < m->count; i++) {
 		for (int f = 0; f < 2; f++)
 			if (m->ep[i].sock[f] >= 0)

@@ -8,6 +8,7 @@
 #include "base/cleanup.h"
 #include "core/peers.h"
 #include "ctl/ctl.h"
+#include "ctl/ctlout.h"
 
 #define PEERS_USAGE                                                                          \
 	"jobnetctl peers GROUP [--network NAME] [--set LIST | --add LIST | --remove LIST]\n" \
@@ -65,8 +66,7 @@ static int parse_args(int argc, char **argv, struct peers_change *c, struct jn_e
 			c->set_routers = true;
 			rc = parse_list("routers", optarg, "--routers", c->routers, &c->router_count, err);
 		} else
-			return jn_error_set(err, JN_ERR_INVALID_ENV, "unknown or incomplete option \"%s\"",
-					    argv[optind - 1]);
+			return ctl_option_error(argv, options, err);
 	}
 	if (rc < 0)
 		return -1;
@@ -152,9 +152,7 @@ int ctl_peers(int argc, char **argv, struct ctl_options *opts)
 		ctl_error("%s", err.msg);
 		return CTL_EXIT_FAIL;
 	}
-	if (opts->json) {
-		cleanup_free char *text = json_dumps(list, JSON_INDENT(2));
-		printf("%s\n", text ? text : "[]");
-	}
+	if (opts->json && ctlout_print_json(list, JSON_INDENT(2)) < 0)
+		return ctl_out_of_memory();
 	return CTL_EXIT_OK;
 }

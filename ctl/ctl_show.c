@@ -9,6 +9,7 @@
 #include "core/policy.h"
 #include "base/service.h"
 #include "ctl/ctl.h"
+#include "ctl/ctlout.h"
 #include "ctl/ctlstate.h"
 
 #define SHOW_USAGE "jobnetctl show CONTAINER [--json]"
@@ -17,6 +18,7 @@ struct show_run {
 	const char *wanted;
 	bool json;
 	size_t shown;
+	size_t failed; /* attachments shown without their elements */
 	json_t *list;
 };
 
@@ -67,12 +69,12 @@ static void print_element(void *ctx, const char *line)
 	json_t *list = ctx;
 
 	if (list != NULL)
-		json_array_append_new(list, json_string(line));
+		json_array_append_new(list, ctlout_json_string(line));
 	else
 		printf("  %s\n", line);
 }
 
-static void print_text(const struct show_run *run, const char *state_dir, const struct attachment *a)
+static void print_text(struct show_run *run, const char *state_dir, const struct attachment *a)
 {
 	struct jn_error err = { 0 };
 	char when[32];
@@ -86,28 +88,42 @@ static void print_text(const struct show_run *run, const char *state_dir, const 
 	print_facts(&a->facts);
 	print_network_side(a);
 	printf("created:    %s\nelements:%s\n", when, strcmp(a->mode, "bridge") ? " none (host mode)" : "");
-	if (policy_show_elements(state_dir, a, print_element, NULL, &err) < 0)
-		printf("  (cannot list: %s)\n", err.msg);
+	if (policy_show_elements(state_dir, a, print_element, NULL, &err) < 0) {
+		printf("  (cannot list them)\n");
+		fflush(stdout);
+		ctl_error("%s/%s: cannot list its elements: %s", a->container_id, a->ifname, err.msg);
+		run->failed++;
+	}
+}
+
+/* The attachment's record with its elements, appended to run->list. */
+static void append_json(struct show_run *run, const char *state_dir, const struct attachment *a)
+{
+	struct jn_error err = { 0 };
+	json_t *j = attachment_to_json(a), *elements = json_array();
+
+	if (j == NULL || elements == NULL || json_object_set_new(j, "elements", elements) < 0 ||
+	    json_array_append_new(run->list, j) < 0) {
+		ctl_error("%s/%s: out of memory", a->container_id, a->ifname);
+		run->failed++;
+		return;
+	}
+	if (policy_show_elements(state_dir, a, print_element, elements, &err) < 0) {
+		ctl_error("%s/%s: cannot list its elements: %s", a->container_id, a->ifname, err.msg);
+		run->failed++;
+	}
 }
 
 static int show_one(const char *state_dir, const struct attachment *a, void *data)
 {
 	struct show_run *run = data;
-	struct jn_error err = { 0 };
-	json_t *j, *elements;
 
 	if (strncmp(a->container_id, run->wanted, strlen(run->wanted)) != 0)
 		return 0;
-	if (!run->json) {
+	if (run->json)
+		append_json(run, state_dir, a);
+	else
 		print_text(run, state_dir, a);
-	} else {
-		j = attachment_to_json(a);
-		elements = json_array();
-		if (policy_show_elements(state_dir, a, print_element, elements, &err) < 0)
-			json_array_append_new(elements, json_string(err.msg));
-		json_object_set_new(j, "elements", elements);
-		json_array_append_new(run->list, j);
-	}
 	run->shown++;
 	return 0;
 }
@@ -122,19 +138,20 @@ int ctl_show(int argc, char **argv, struct ctl_options *opts)
 		return ctl_usage_error(SHOW_USAGE, "which container?");
 	if (argc > 2)
 		return ctl_usage_error(SHOW_USAGE, "unexpected argument \"%s\"", argv[2]);
+	if (argv[1][0] == '-')
+		return ctl_usage_error(SHOW_USAGE, "unknown option \"%s\"", argv[1]);
 	if (argv[1][0] == '\0' || strlen(argv[1]) > JN_ID_MAX)
 		return ctl_usage_error(SHOW_USAGE, "\"%s\" is not a container ID", argv[1]);
 	run.wanted = argv[1];
 	run.list = list = json_array();
+	if (list == NULL)
+		return ctl_out_of_memory();
 	rc = ctlstate_each(opts, show_one, &run);
 	if (run.shown == 0) {
 		ctl_error("no attachment of container \"%s\"", argv[1]);
 		return CTL_EXIT_FAIL;
 	}
-	if (opts->json) {
-		cleanup_free char *text = json_dumps(list, JSON_INDENT(2));
-		if (text != NULL)
-			printf("%s\n", text);
-	}
-	return rc < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+	if (opts->json && ctlout_print_json(list, JSON_INDENT(2)) < 0)
+		return ctl_out_of_memory();
+	return rc < 0 || run.failed > 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

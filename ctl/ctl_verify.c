@@ -16,6 +16,7 @@
 #include "core/scan.h"
 #include "core/verify.h"
 #include "ctl/ctl.h"
+#include "ctl/ctlout.h"
 #include "ctl/ctlstate.h"
 
 struct verify_run {
@@ -42,7 +43,9 @@ static void drift(struct verify_run *run, const char *where, const char *fmt, ..
 	va_end(ap);
 	run->drifts++;
 	if (run->json)
-		json_array_append_new(run->list, json_pack("{s:s, s:s}", "where", where, "drift", text));
+		json_array_append_new(
+			run->list,
+			json_pack("{s:o, s:o}", "where", ctlout_json_string(where), "drift", ctlout_json_string(text)));
 	else
 		printf("drift: %s: %s\n", where, text);
 }
@@ -241,8 +244,8 @@ int ctl_verify(int argc, char **argv, struct ctl_options *opts)
 	verify_leftovers(&run, opts);
 	known_free(&run.known);
 	if (opts->json) {
-		cleanup_free char *text = json_dumps(list, JSON_INDENT(2));
-		printf("%s\n", text ? text : "[]");
+		if (list == NULL || ctlout_print_json(list, JSON_INDENT(2)) < 0)
+			return ctl_out_of_memory();
 	} else {
 		printf("%zu attachment(s), %zu drift(s)\n", run.attachments, run.drifts);
 	}

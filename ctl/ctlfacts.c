@@ -78,30 +78,22 @@ bool ctlfacts_any(const struct ctlfacts *f)
 
 static int put_lists(const struct ctlfacts *f, json_t *j)
 {
-	char text[JN_ADDR_STRLEN];
-	json_t *list;
+	const struct jobfacts *facts = &f->facts;
+	json_t *routes;
 
 	if (f->given & GIVEN_ROUTES) {
-		if ((list = json_array()) == NULL || json_object_set_new(j, "routes", list) < 0)
+		if ((routes = json_array()) == NULL || json_object_set_new(j, "routes", routes) < 0)
 			return -1;
-		for (size_t i = 0; i < f->facts.route_count; i++)
-			if (json_array_append_new(list, json_string(f->facts.routes[i])) < 0)
+		for (size_t i = 0; i < facts->route_count; i++)
+			if (json_array_append_new(routes, json_string(facts->routes[i])) < 0)
 				return -1;
 	}
-	if (f->given & GIVEN_PEERS) {
-		if ((list = json_array()) == NULL || json_object_set_new(j, "peers", list) < 0)
-			return -1;
-		for (size_t i = 0; i < f->facts.peer_count; i++)
-			if (json_array_append_new(list, json_string(prefix_format(&f->facts.peers[i], text))) < 0)
-				return -1;
-	}
-	if (f->given & GIVEN_ROUTERS) {
-		if ((list = json_array()) == NULL || json_object_set_new(j, "routers", list) < 0)
-			return -1;
-		for (size_t i = 0; i < f->facts.router_count; i++)
-			if (json_array_append_new(list, json_string(prefix_format(&f->facts.routers[i], text))) < 0)
-				return -1;
-	}
+	if ((f->given & GIVEN_PEERS) &&
+	    json_object_set_new(j, "peers", facts_prefixes_to_json(facts->peers, facts->peer_count)) < 0)
+		return -1;
+	if ((f->given & GIVEN_ROUTERS) &&
+	    json_object_set_new(j, "routers", facts_prefixes_to_json(facts->routers, facts->router_count)) < 0)
+		return -1;
 	return 0;
 }
 

@@ -3,12 +3,21 @@
  * written by someone else, so stdout and stderr pass through a filter that
  * prints a byte outside printable ASCII (newline and tab aside) as \xNN: no
  * terminal escape, no invalid UTF-8 reaches the operator. jobnet's own
- * names are plain ASCII, so nothing jobnet made is changed. */
+ * names are plain ASCII, so nothing jobnet made is changed.
+ *
+ * JSON output is printed with \u escapes for everything else, which the
+ * filter passes as they are: --json output stays valid JSON whatever the
+ * names hold. */
 #include "ctl/ctlout.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "base/cleanup.h"
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -24,10 +33,16 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+static const char hex[] = "0123456789abcdef";
+
+static bool is_plain(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t';
+}
+
 static ssize_t write_escaped(void *cookie, const char *buf, size_t size)
 {
 	int fd = (int)(long)cookie;
-	static const char hex[] = "0123456789abcdef";
 	char out[4096];
 	size_t used = 0;
 
@@ -38,7 +53,7 @@ static ssize_t write_escaped(void *cookie, const char *buf, size_t size)
 				return -1;
 			used = 0;
 		}
-		if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
+		if (is_plain(c)) {
 			out[used++] = (char)c;
 		} else {
 			out[used++] = '\\';
@@ -70,4 +85,48 @@ void ctlout_install(void)
 		stdout = out;
 	if (err != NULL)
 		stderr = err;
+}
+
+json_t *ctlout_json_string(const char *text)
+{
+	cleanup_free char *spelled = NULL;
+	json_t *s = json_string(text);
+	size_t used = 0;
+
+	if (s != NULL)
+		return s;
+	/* Not UTF-8: spelled as the streams would print it. */
+	spelled = malloc(strlen(text) * 4 + 1);
+	if (spelled == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			spelled[used++] = (char)*p;
+			continue;
+		}
+		spelled[used++] = '\\';
+		spelled[used++] = 'x';
+		spelled[used++] = hex[*p >> 4];
+		spelled[used++] = hex[*p & 15];
+	}
+	spelled[used] = '\0';
+	return json_string(spelled);
+}
+
+int ctlout_print_json(const json_t *value, size_t flags)
+{
+	/* JSON_ENSURE_ASCII escapes everything above 0x7f and jansson every
+	 * control character; DEL alone is left to spell. */
+	cleanup_free char *text = json_dumps(value, flags | JSON_ENSURE_ASCII);
+
+	if (text == NULL)
+		return -1;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == 0x7f)
+			fputs("\\u007f", stdout);
+		else
+			fputc(*p, stdout);
+	}
+	fputc('\n', stdout);
+	return 0;
 }

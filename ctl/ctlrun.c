@@ -9,6 +9,7 @@
 #include "base/names.h"
 #include "ctl/ctl.h"
 #include "ctl/ctlconf.h"
+#include "ctl/ctlout.h"
 
 const struct option ctlrun_options[] = {
 	{ "netns", required_argument, NULL, CTLRUN_OPT_NETNS },
@@ -53,7 +54,7 @@ static int set_pid(struct ctlrun_args *a, const char *arg, struct jn_error *err)
 	return 0;
 }
 
-static int set_nonempty(const char **slot, const char *name, const char *arg, struct jn_error *err)
+int ctlrun_set_nonempty(const char **slot, const char *name, const char *arg, struct jn_error *err)
 {
 	if (arg[0] == '\0')
 		return jn_error_set(err, JN_ERR_INVALID_ENV, "invalid --%s \"\": empty", name);
@@ -83,15 +84,15 @@ int ctlrun_option(struct ctlrun_args *a, int c, const char *arg, struct jn_error
 		a->ifname = arg;
 		return 0;
 	case CTLRUN_OPT_CONFIG:
-		return set_nonempty(&a->config, "config", arg, err);
+		return ctlrun_set_nonempty(&a->config, "config", arg, err);
 	case CTLRUN_OPT_CONF_DIR:
-		return set_nonempty(&a->conf_dir, "conf-dir", arg, err);
+		return ctlrun_set_nonempty(&a->conf_dir, "conf-dir", arg, err);
 	case CTLRUN_OPT_BIN_DIR:
-		return set_nonempty(&a->bin_dir, "cni-bin-dir", arg, err);
+		return ctlrun_set_nonempty(&a->bin_dir, "cni-bin-dir", arg, err);
 	case CTLRUN_OPT_PLUGIN:
-		return set_nonempty(&a->plugin, "plugin", arg, err);
+		return ctlrun_set_nonempty(&a->plugin, "plugin", arg, err);
 	case CTLRUN_OPT_CACHE_DIR:
-		return set_nonempty(&a->cache_dir, "cache-dir", arg, err);
+		return ctlrun_set_nonempty(&a->cache_dir, "cache-dir", arg, err);
 	default:
 		return 1;
 	}
@@ -221,12 +222,21 @@ void ctlrun_error(const struct jn_error *err)
 	ctlrun_error_then(err, "");
 }
 
-void ctlrun_print_raw(const char *text)
+void ctlrun_print_reply(const struct ctlplugin_reply *reply)
 {
+	const char *text = reply->out;
 	size_t len = strlen(text);
 
 	while (len > 0 && isspace((unsigned char)text[len - 1]))
 		len--;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if ((c < 0x20 || c >= 0x7f) && c != '\n' && c != '\t') {
+			if (ctlout_print_json(reply->json, JSON_COMPACT) < 0)
+				ctl_error("out of memory");
+			return;
+		}
+	}
 	printf("%.*s\n", (int)len, text);
 }
 
@@ -244,7 +254,7 @@ int ctlrun_report_failure(const struct ctlrun_args *a, const struct ctlrun_net *
 		return status;
 	}
 	if (a->json)
-		ctlrun_print_raw(reply->out);
+		ctlrun_print_reply(reply);
 	ctl_error("%s of %s/%s failed: %s (error %lld)%s%s", command, a->container_id, a->ifname, msg,
 		  (long long)json_integer_value(code), details && details[0] ? ": " : "", details ? details : "");
 	return status;

@@ -64,6 +64,9 @@ void ctlrun_args_init(struct ctlrun_args *a, const struct ctl_options *opts);
  * applied, -1 with err for a bad value. */
 int ctlrun_option(struct ctlrun_args *a, int c, const char *arg, struct jn_error *err);
 
+/* *slot = arg, unless arg is empty ("invalid --<name>"). */
+int ctlrun_set_nonempty(const char **slot, const char *name, const char *arg, struct jn_error *err);
+
 /* The one positional argument (the container ID) and the checks across
  * options; need_netns for attach. */
 int ctlrun_finish(struct ctlrun_args *a, int argc, char **argv, bool need_netns, struct jn_error *err);
@@ -96,8 +99,10 @@ int ctlrun_call(const struct ctlrun_args *a, const struct ctlrun_net *net, const
 void ctlrun_error(const struct jn_error *err);
 void ctlrun_error_then(const struct jn_error *err, const char *then);
 
-/* Print the plugin's output as it wrote it, one line. */
-void ctlrun_print_raw(const char *text);
+/* Print the plugin's output (a JSON object) as it wrote it, one line; as
+ * JSON with \u escapes when it holds bytes the output filter would spell
+ * \xNN, which no JSON reader would take. */
+void ctlrun_print_reply(const struct ctlplugin_reply *reply);
 
 /* The plugin failed: its error object on stdout (with --json), its message
  * on stderr. Returns the exit code: the plugin's own status. */

@@ -1,9 +1,11 @@
-"""jobnetctl: version, list, and clear errors for bad invocations."""
+"""jobnetctl: version, list, the state directories of --conf-dir, make install, bad invocations named
+and refused, JSON that stays JSON whatever the names hold, show when the elements do not list."""
 
 import json
 import os
 import subprocess
 
+import jn
 from jn import expect, expect_eq, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -91,3 +93,91 @@ def the_conf_dir_names_the_state_dirs(env):
     expect(decided["config"].endswith("/10-%s.conflist" % node.network), "decide read %r" % decided["config"])
     node.delete("confd1").expect_ok()
     other.delete("confd2", conf=other.conf(subnet="10.78.0.0/24")).expect_ok()
+
+
+@test
+def every_bad_flag_is_named_and_changes_nothing(env):
+    node = env.node()
+    env.remember("kept", node.add(env.netns("kept"), "kept").expect_ok())
+    before = node.fingerprint(contents=True)
+    cases = [  # (arguments, what stderr quotes, whether node.ctl adds --state-dir)
+        (("--state-dir",), '"--state-dir" needs a directory', False),
+        (("--state-dir", "", "list"), 'invalid --state-dir ""', False),
+        (("--conf-dir=", "list"), 'invalid --conf-dir ""', False),
+        (("peers", "-xy", "G"), 'unknown option "-x"', True),
+        (("peers", "G", "--set"), '"--set" needs a value', True),
+        (("decide", "-gx"), 'unknown option "-g"', True),
+        (("decide", "--gro"), '"--group" needs a value', True),
+        (("decide", "--r", "x"), '"--r"', True),
+        (("decide", "--config", ""), 'invalid --config ""', True),
+        (("show", "-x"), 'unknown option "-x"', True),
+        (("attach", "c1", "--netns"), '"--netns" needs a value', True),
+        (("detach", "c1", "-q"), 'unknown option "-q"', True),
+        (("gc", "--json"), '"--json"', True),
+        (("--json", "repair"), '"--json"', True),
+    ]
+    for args, words, state_dir in cases:
+        proc = node.ctl(*args, check=False, state_dir=state_dir)
+        what = "jobnetctl " + " ".join(args)
+        expect_eq(proc.returncode, 2, "exit code of " + what)
+        expect(words in proc.stderr and "usage: jobnetctl" in proc.stderr,
+               "%s: stderr %r lacks %r" % (what, proc.stderr, words))
+        expect_eq(proc.stdout, "", what + ": stdout")
+    jn.expect_same(before, node.fingerprint(contents=True), "the node after bad invocations")
+    node.delete("kept").expect_ok()
+    node.expect_clean("kept")
+
+
+def plain(text):
+    return all(" " <= c <= "~" or c in "\n\t" for c in text)
+
+
+@test
+def json_output_is_json_whatever_the_names(env):
+    node = env.node()
+    conf_dir = env.tempdir("netd")
+    plugin = {k: v for k, v in node.conf().items() if k not in ("cniVersion", "name")}
+    # A name that is UTF-8 (with a DEL), and one that is not.
+    for name, shown in (("caf\u00e9\x7f", "caf\u00e9\x7f"), (os.fsdecode(b"bad\xff"), "bad\\xff")):
+        path = os.path.join(conf_dir, name + ".conflist")
+        with open(path, "w") as f:
+            json.dump({"cniVersion": "1.0.0", "name": node.network, "plugins": [plugin]}, f)
+        proc = node.ctl("--json", "decide", "--config", path)
+        expect(plain(proc.stdout), "decide --json: stdout not plain ASCII: %r" % proc.stdout)
+        expect_eq(json.loads(proc.stdout)["config"], os.path.join(conf_dir, shown + ".conflist"),
+                  "decide --json of %r" % name)
+    env.remember("c1", node.add(env.netns("c1"), "c1").expect_ok())
+    attachments = os.path.join(node.state_dir, node.network, "attachments")
+    for name in ("caf\u00e9", os.fsdecode(b"bad\xff")):
+        with open(os.path.join(attachments, name), "w") as f:
+            f.write("{}")
+    proc = node.ctl("verify", "--json", check=False)
+    expect_eq(proc.returncode, 1, "exit code of verify with stray records (stderr %r)" % proc.stderr)
+    expect(plain(proc.stdout), "verify --json: stdout not plain ASCII: %r" % proc.stdout)
+    where = sorted(d["where"] for d in json.loads(proc.stdout))
+    expect_eq(where, sorted(["%s/caf\u00e9" % node.network, "%s/bad\\xff" % node.network]),
+              "where verify --json finds drift")
+    for name in ("caf\u00e9", os.fsdecode(b"bad\xff")):
+        os.unlink(os.path.join(attachments, name))
+    node.delete("c1").expect_ok()
+    node.expect_clean("c1")
+
+
+@test
+def show_fails_when_the_elements_cannot_be_listed(env):
+    node = env.node()
+    env.remember("c1", node.add(env.netns("c1"), "c1").expect_ok())
+    path = os.path.join(node.state_dir, node.network, "network.json")
+    saved = open(path).read()
+    with open(path, "w") as f:
+        f.write("{garbage")
+    for args in (("show", "c1"), ("show", "c1", "--json")):
+        proc = node.ctl(*args, check=False)
+        expect_eq(proc.returncode, 1, "exit code of jobnetctl %s (stderr %r)" % (" ".join(args), proc.stderr))
+        expect("c1/eth0: cannot list its elements" in proc.stderr, "stderr %r" % proc.stderr)
+    shown = json.loads(proc.stdout)
+    expect_eq([(a["containerID"], a["elements"]) for a in shown], [("c1", [])], "show --json without elements")
+    with open(path, "w") as f:
+        f.write(saved)
+    node.delete("c1").expect_ok()
+    node.expect_clean("c1")

@@ -201,6 +201,27 @@ def plugin_errors_pass_through(env):
 
 
 @test
+def json_results_stay_json_whatever_the_namespace_path(env):
+    node = env.node()
+    ctl = Ctl(env, node)
+    job = env.netns("job")
+    # A namespace path the plugin takes and puts in its result as it is.
+    link = os.path.join(env.tempdir("ns"), "caf\u00e9\x7f")
+    os.symlink(job.path, link)
+    proc = ctl.ok("attach", "web", "--netns", link, "--json")
+    expect(all(" " <= c <= "~" or c == "\n" for c in proc.stdout), "stdout not plain ASCII: %r" % proc.stdout)
+    res = json.loads(proc.stdout)
+    expect_eq(res["interfaces"][2]["sandbox"], link, "the namespace in the result")
+    expect_eq(res, ctl.entry("web")["result"], "--json prints the result the cache keeps")
+    remember(env, "web", res)
+    proc = ctl.run("attach", "web", "--netns", link, "--json")
+    expect_eq(proc.returncode, 1, "exit code of a second attach")
+    expect_eq(json.loads(proc.stdout)["code"], 104, "the error object of a second attach")
+    ctl.ok("detach", "web", "--netns", link)
+    node.expect_clean("web")
+
+
+@test
 def bad_invocations_exit_2_and_run_nothing(env):
     node = env.node()
     fake = FakePlugin(env)
