@@ -1,9 +1,11 @@
 /* jobnetctl: global options, then one subcommand from the table below; the
  * table also prints the usage. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/log.h"
 #include "core/netconf.h"
@@ -209,8 +211,19 @@ static void take_json_flag(int *argc, char **argv, struct ctl_options *opts)
 static int find_state_dirs(struct ctl_options *opts)
 {
 	struct jn_error err = { 0 };
+	struct stat st;
 
 	if (opts->state_dir != NULL) {
+		/* A directory that is not there has no networks: gc would take
+		 * every jobnet veth of the node for a leftover. */
+		if (stat(opts->state_dir, &st) < 0) {
+			ctl_error("--state-dir \"%s\": %s", opts->state_dir, strerror(errno));
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			ctl_error("--state-dir \"%s\" is not a directory", opts->state_dir);
+			return -1;
+		}
 		if (namelist_add(&opts->state_dirs, opts->state_dir) == 0)
 			return 0;
 		jn_error_set(&err, JN_ERR_IO, "out of memory");

@@ -181,3 +181,22 @@ def show_fails_when_the_elements_cannot_be_listed(env):
         f.write(saved)
     node.delete("c1").expect_ok()
     node.expect_clean("c1")
+
+
+@test
+def a_state_dir_that_is_not_there_removes_nothing(env):
+    node = env.node()
+    r = node.add(env.netns("c1"), "c1").expect_ok()
+    env.remember("c1", r)
+    veth = r.json["interfaces"][1]["name"]
+    missing = os.path.join(env.tempdir("gone"), "state")
+    before = node.fingerprint(contents=True)
+    for command in ("gc", "repair", "list"):
+        proc = node.ctl("--state-dir", missing, command, check=False, state_dir=False)
+        expect_eq(proc.returncode, 1, "exit code of jobnetctl --state-dir MISSING %s" % command)
+        expect(missing in proc.stderr and "No such file" in proc.stderr, "stderr %r" % proc.stderr)
+    expect(node.ns.link_exists(veth), "gc of a missing state directory removed %s" % veth)
+    expect(not os.path.exists(missing), "a command made the missing state directory")
+    jn.expect_same(before, node.fingerprint(contents=True), "the node after commands on a missing state directory")
+    node.delete("c1").expect_ok()
+    node.expect_clean("c1")
