@@ -9,7 +9,10 @@
 #   make fuzz        each libFuzzer target for FUZZ_SECONDS (installs clang)
 #   make bench       jobnet beside the reference CNI plugins (not in make test)
 #   make test-runtime  podman, containerd (ctr, CRI) and Docker on jobnet (not in make test; CI runs it)
-#   make install     PREFIX=/usr/local DESTDIR= [INSTALL_SYSTEMD=1]
+#   make install     PREFIX=/usr/local DESTDIR= [INSTALL_SYSTEMD=1] (CNI_BIN_DIR, CNI_CONF_DIR,
+#                    SYSTEMD_UNIT_DIR, DOC_DIR); make uninstall
+#   make unit        the unit tests and corpus replays only; make format fixes the formatting
+#   make clean       removes BUILD (build/), build-asan/ and build-fuzz/
 #   V=1              show the commands
 #
 # Layers, lowest first; a folder includes only its own headers and those of
@@ -21,6 +24,7 @@ DESTDIR ?=
 CNI_BIN_DIR ?= /opt/cni/bin
 CNI_CONF_DIR ?= /etc/cni/net.d
 SYSTEMD_UNIT_DIR ?= /etc/systemd/system
+DOC_DIR ?= $(PREFIX)/share/doc/jobnet
 INSTALL_SYSTEMD ?=
 PKG_CONFIG ?= pkg-config
 CC ?= cc
@@ -40,7 +44,8 @@ ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -MMD -MP -pthread -D_GNU
 	-DJOBNET_VERSION=\"$(JOBNET_VERSION)\" $(SANITIZE)
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libnftables is loaded when first needed (dlopen, netpolicy/nftrun.c), not
-# linked: most runs never need it, and loading it costs each run 0.5 ms.
+# linked: most runs never need it, and loading it would double the start-up
+# of every run (docs/design.md, Build).
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libnftables,$(PKGS)) 2>/dev/null)
 ALL_LDFLAGS = $(LDFLAGS) -pthread $(SANITIZE)
 
@@ -61,7 +66,7 @@ CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEMPLATES := $(wildcard nft-templates/*.nft)
 C_FILES = $(foreach d,$(SOURCE_DIRS),$(wildcard $(d)/*.[ch])) tests/unit/*.[ch] tests/fuzz/*.[ch]
 
-.PHONY: all binaries deps test unit integration check-asan demo install uninstall clean format lint \
+.PHONY: all binaries deps test unit check-asan demo install uninstall clean format lint \
 	check-layers fuzz bench test-runtime
 
 all: binaries
@@ -117,8 +122,12 @@ install: binaries
 	else \
 		install -D -m 0644 conf/10-jobnet.conflist $(DESTDIR)$(CNI_CONF_DIR)/10-jobnet.conflist; \
 	fi
+	@for f in README.md docs/design.md docs/performance.md netpolicy/README.md tests/README.md; do \
+		install -D -m 0644 $$f $(DESTDIR)$(DOC_DIR)/$$f || exit 1; \
+	done
 	@if [ -n "$(INSTALL_SYSTEMD)" ]; then \
-		sed 's|/usr/local/sbin/jobnetctl|$(PREFIX)/sbin/jobnetctl|' conf/systemd/jobnet-repair.service | \
+		sed -e 's|/usr/local/sbin/jobnetctl|$(PREFIX)/sbin/jobnetctl|' \
+			-e 's|/usr/local/share/doc/jobnet|$(DOC_DIR)|' conf/systemd/jobnet-repair.service | \
 			install -D -m 0644 /dev/stdin $(DESTDIR)$(SYSTEMD_UNIT_DIR)/jobnet-repair.service; \
 		echo "installed $(DESTDIR)$(SYSTEMD_UNIT_DIR)/jobnet-repair.service (systemctl enable jobnet-repair)"; \
 	fi
@@ -126,6 +135,7 @@ install: binaries
 uninstall:
 	rm -f $(DESTDIR)$(CNI_BIN_DIR)/jobnet $(DESTDIR)$(PREFIX)/sbin/jobnetctl \
 		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/jobnet-repair.service
+	rm -rf $(DESTDIR)$(DOC_DIR)
 
 # BUILD is the caller's; the sanitizer and fuzz trees are always ours.
 clean:

@@ -3,6 +3,7 @@ and refused, JSON that stays JSON whatever the names hold, show when the element
 
 import json
 import os
+import re
 import subprocess
 
 import jn
@@ -56,11 +57,16 @@ def list_shows_every_attachment(env):
 def make_install_honours_destdir_and_keeps_conf(env):
     dest = env.tempdir("install")
     build = os.path.dirname(env.plugin.path)
-    cmd = ["make", "-s", "-C", ROOT, "install", "DESTDIR=" + dest, "PREFIX=/usr", "BUILD=" + build]
+    cmd = ["make", "-s", "-C", ROOT, "install", "DESTDIR=" + dest, "PREFIX=/usr", "BUILD=" + build,
+           "INSTALL_SYSTEMD=1"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     expect(proc.returncode == 0, "make install failed: %s %s" % (proc.stdout, proc.stderr))
-    for path in ("opt/cni/bin/jobnet", "usr/sbin/jobnetctl", "etc/cni/net.d/10-jobnet.conflist"):
+    for path in ("opt/cni/bin/jobnet", "usr/sbin/jobnetctl", "etc/cni/net.d/10-jobnet.conflist",
+                 "usr/share/doc/jobnet/README.md", "usr/share/doc/jobnet/docs/design.md"):
         expect(os.path.exists(os.path.join(dest, path)), "make install did not install %s" % path)
+    unit = open(os.path.join(dest, "etc/systemd/system/jobnet-repair.service")).read()
+    for path in re.findall(r"^(?:Documentation=file://|ExecStart=)(/\S+)", unit, re.M):
+        expect(os.path.exists(dest + path), "the installed unit names %s, which make install did not install" % path)
     conflist = os.path.join(dest, "etc/cni/net.d/10-jobnet.conflist")
     json.load(open(conflist))  # valid JSON
     with open(conflist, "w") as f:
