@@ -44,8 +44,8 @@ ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -MMD -MP -pthread -D_GNU
 	-DJOBNET_VERSION=\"$(JOBNET_VERSION)\" $(SANITIZE)
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libnftables is loaded when first needed (dlopen, netpolicy/nftrun.c), not
-# linked: most runs never need it, and loading it would double the start-up
-# of every run (docs/design.md, Build).
+# linked: most runs never need it, and loading it would nearly double the
+# start-up of every run (docs/design.md, Build).
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libnftables,$(PKGS)) 2>/dev/null)
 ALL_LDFLAGS = $(LDFLAGS) -pthread $(SANITIZE)
 
