@@ -31,6 +31,10 @@ struct add_undo {
 	bool record_written;
 	size_t claimed; /* addresses claimed, in a->addrs order */
 	struct attach_undo kernel;
+	/* The network record of another configuration, replaced before the
+	 * network's elements were: put back, so that the next ADD still sees
+	 * the change and replaces them. */
+	bool netrecord_replaced;
 	struct clusterroutes_undo routes;
 	bool mappings_installed;
 	bool policy_added;
@@ -45,6 +49,7 @@ struct add_run {
 	struct attachment a;
 	struct add_undo undo;
 	struct netrecord rec;
+	struct netrecord prior; /* the network record before this ADD */
 	struct netns_id netns_id; /* of CNI_NETNS when ADD opened it */
 	int relay_commit_fd; /* -1, or the relay waiting for its record */
 };
@@ -64,6 +69,8 @@ static void add_rollback(struct add_run *run)
 	if (run->undo.mappings_installed)
 		mappings_remove(state_dir, &run->a, &ignored);
 	clusterroutes_undo(run->node, &run->rec, &run->undo.routes);
+	if (run->undo.netrecord_replaced)
+		netrecord_write(run->net, &run->prior, &ignored);
 	attach_kernel_undo(run->node, &run->rec, &run->a, &run->undo.kernel);
 	for (size_t i = 0; i < run->undo.claimed; i++)
 		ipam_release(run->net, &run->a.addrs[i].addr, owner, &ignored);
@@ -164,22 +171,25 @@ static void drop_stale_routes(struct add_run *run, const struct netrecord *old)
 static int install_policy(struct add_run *run, struct jn_error *err)
 {
 	const char *state_dir = run->p->conf.state_dir;
+	const struct netrecord *old;
 	cleanup_close int lock = -1;
-	struct netrecord old;
 	bool found;
 
 	/* A changed configuration replaces the network's elements. */
-	if (netrecord_read(run->net, &old, &found, err) < 0) {
+	if (netrecord_read(run->net, &run->prior, &found, err) < 0) {
 		log_warn("%s; replacing it", err->msg);
 		jn_error_clear(err);
 		found = false;
 	}
-	if (found && netrecord_equal(&old, &run->rec))
+	if (found && netrecord_equal(&run->prior, &run->rec))
 		found = false;
+	old = found ? &run->prior : NULL;
 	/* The record first: a route no record lists is jobnetctl repair's to
 	 * delete. */
-	if (netrecord_write(run->net, &run->rec, err) < 0 ||
-	    clusterroutes_ensure(run->node, &run->rec, &run->undo.routes, err) < 0 ||
+	if (netrecord_write(run->net, &run->rec, err) < 0)
+		return -1;
+	run->undo.netrecord_replaced = found;
+	if (clusterroutes_ensure(run->node, &run->rec, &run->undo.routes, err) < 0 ||
 	    policy_lock(state_dir, &lock, err) < 0)
 		return -1;
 	/* Host ports are claimed under the policy lock, so two ADDs never
@@ -195,9 +205,11 @@ static int install_policy(struct add_run *run, struct jn_error *err)
 		return -1;
 	relay_commit(&run->relay_commit_fd);
 	run->undo.policy_added = true;
-	if (policy_attach_locked(state_dir, &run->rec, found ? &old : NULL, &run->a, err) < 0)
+	if (policy_attach_locked(state_dir, &run->rec, old, &run->a, err) < 0)
 		return -1;
-	drop_stale_routes(run, found ? &old : NULL);
+	/* The network's elements are the new record's now. */
+	run->undo.netrecord_replaced = false;
+	drop_stale_routes(run, old);
 	return 0;
 }
 

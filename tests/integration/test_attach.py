@@ -222,6 +222,32 @@ def failed_adds_leave_nothing(env):
 
 
 @test
+def a_refused_add_of_a_changed_configuration_keeps_the_network_record(env):
+    """The network record says which configuration the kernel's network
+    elements are of: an ADD refused after it was replaced (a host port
+    another job maps) puts it back, so the next ADD of the changed
+    configuration still replaces the elements (here: protects the new
+    network)."""
+    node = env.node()
+    maps = {"portMappings": [{"hostPort": 8081, "containerPort": 80}]}
+    changed = node.conf(protect=["10.99.0.0/16"])
+    r = node.add(env.netns("j1"), "c1", conf=node.conf(runtimeConfig=maps)).expect_ok()
+    env.remember("c1", r)
+    path = os.path.join(node.state_dir, node.network, "network.json")
+    before = open(path).read()
+    node.add(env.netns("j2"), "c2", conf=dict(changed, runtimeConfig=maps)).expect_error(107, "already mapped")
+    expect_eq(open(path).read(), before, "the network record after the refused ADD")
+    r = node.add(env.netns("j3"), "c3", conf=changed).expect_ok()
+    env.remember("c3", r)
+    expect("jobnet0 . 10.99.0.0/16" in node.nft_set("protect4"),
+           "the changed configuration's protected network: %s" % node.nft_set("protect4"))
+    node.ctl("verify")
+    for cid in ("c1", "c3"):
+        node.delete(cid, conf=changed).expect_ok()
+        node.expect_clean(cid)
+
+
+@test
 def a_namespace_path_that_is_no_namespace_is_refused_at_once(env):
     """A FIFO would block open(); ADD must neither hang nor hold the
     network's lock, and answers 110 for anything that is not a network
