@@ -31,10 +31,11 @@ static bool is_valid(const char *key, void *ctx)
 
 /* Whatever its record says: the runtime does not list it. */
 static enum gc_verdict judge_unlisted(const struct attachment *a, enum teardown_source source, const char **why,
-				      void *ctx)
+				      struct jn_error *err, void *ctx)
 {
 	(void)a;
 	(void)source;
+	(void)err;
 	(void)ctx;
 	*why = "not in cni.dev/valid-attachments";
 	return GC_STALE;

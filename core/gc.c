@@ -72,9 +72,12 @@ static int sweep_record(struct state_network *net, const char *key, void *data)
 		report_failure(s->r, REPORT_FAILED, &err, "%s/%s", s->network, key);
 		return 0;
 	}
-	switch (s->judge->judge(&a, source, &why, s->judge->ctx)) {
+	switch (s->judge->judge(&a, source, &why, &err, s->judge->ctx)) {
 	case GC_STALE:
 		remove_stale(s, key, &a, source, why);
+		break;
+	case GC_UNKNOWN:
+		report_failure(s->r, REPORT_FAILED, &err, "%s/%s kept", s->network, key);
 		break;
 	case GC_UNJUDGED:
 		jn_error_set(&err, JN_ERR_STATE,
@@ -207,38 +210,40 @@ int gc_network(const char *state_dir, struct state_network *net, const char *net
 	return 0;
 }
 
-bool gc_namespace_is_gone(const struct attachment *a)
+int gc_namespace_is_gone(const struct attachment *a, struct jn_error *err)
 {
-	struct jn_error err = { 0 };
+	struct jn_error failure = { 0 };
 	int fd = -1;
 
 	if (a->netns[0] == '\0')
-		return true;
-	if (netns_open_same(a->netns, &a->netns_id, &fd, &err) == 0) {
+		return 1;
+	if (netns_open_same(a->netns, &a->netns_id, &fd, &failure) == 0) {
 		close(fd);
-		return false;
+		return 0;
 	}
-	/* Gone (ENOENT), another namespace now (ESTALE), or something that is
-	 * no longer a network namespace. */
-	return err.code == JN_ERR_NETNS;
+	return netns_is_gone(&failure) ? 1 : jn_error_keep_first(err, &failure);
 }
 
 /* jobnetctl gc's judge: a job without its namespace is gone; an ADD that
  * never finished is abandoned (the network lock is held: no ADD runs).
  * Only a record that read is judged. */
 static enum gc_verdict judge_by_namespace(const struct attachment *a, enum teardown_source source, const char **why,
-					  void *ctx)
+					  struct jn_error *err, void *ctx)
 {
+	int gone;
+
 	(void)ctx;
 	if (source != TEARDOWN_RECORD)
 		return GC_UNJUDGED;
-	if (!a->complete)
+	if (!a->complete) {
 		*why = "its ADD never finished";
-	else if (gc_namespace_is_gone(a))
-		*why = "its namespace is gone";
-	else
-		return GC_LIVE;
-	return GC_STALE;
+		return GC_STALE;
+	}
+	gone = gc_namespace_is_gone(a, err);
+	if (gone < 0)
+		return GC_UNKNOWN;
+	*why = "its namespace is gone";
+	return gone ? GC_STALE : GC_LIVE;
 }
 
 static const struct gc_judge namespace_judge = { .judge = judge_by_namespace };

@@ -26,6 +26,7 @@ enum gc_verdict {
 	GC_LIVE,
 	GC_STALE,
 	GC_UNJUDGED, /* its record does not read: it and what it owns stay */
+	GC_UNKNOWN, /* whether it is stale cannot be told (err says why): it stays, a failure */
 };
 
 struct gc_judge {
@@ -33,8 +34,10 @@ struct gc_judge {
 	 * record; their reservations and claims stay too. NULL: none. */
 	bool (*listed)(const char *key, void *ctx);
 	/* The verdict on an attachment not listed, as teardown_find found it
-	 * (source says from where); *why says why a stale one is. */
-	enum gc_verdict (*judge)(const struct attachment *a, enum teardown_source source, const char **why, void *ctx);
+	 * (source says from where); *why says why a stale one is, err why an
+	 * unknown one is. */
+	enum gc_verdict (*judge)(const struct attachment *a, enum teardown_source source, const char **why,
+				 struct jn_error *err, void *ctx);
 	void *ctx;
 };
 
@@ -45,11 +48,13 @@ struct gc_judge {
 int gc_network(const char *state_dir, struct state_network *net, const char *network, const struct gc_judge *judge,
 	       struct report *r, struct jn_error *err);
 
-/* Whether the attachment's namespace is gone: its path does not exist, is
+/* 1 when the attachment's namespace is gone: its path does not exist, is
  * no longer a network namespace, or names another namespace than the one
  * ADD attached (a reused /proc/<pid>/ns/net); an empty path counts as
- * gone. */
-bool gc_namespace_is_gone(const struct attachment *a);
+ * gone. 0 when it lives; -1 with err when the path fails to open for
+ * another reason (EACCES, EMFILE, ...), which says nothing of the
+ * namespace. */
+int gc_namespace_is_gone(const struct attachment *a, struct jn_error *err);
 
 /* Leftovers of the node: the host port claims in each state directory
  * whose owner no record of any of them names, and (with links) the links

@@ -36,8 +36,11 @@ int netns_open(const char *path, int *out, struct jn_error *err)
 					      path);
 		return jn_error_errno(err, JN_ERR_NETNS, errno, "cannot open network namespace \"%s\"", path);
 	}
-	/* /proc/<pid>/ns/net is reached through procfs but lands on nsfs. */
-	if (fstatfs(fd, &fs) < 0 || (fs.f_type != NSFS_MAGIC && fs.f_type != PROC_SUPER_MAGIC))
+	if (fstatfs(fd, &fs) < 0)
+		return jn_error_errno(err, JN_ERR_NETNS, errno, "cannot inspect network namespace \"%s\"", path);
+	/* The verdicts on what the path names carry no errno (netns_is_gone).
+	 * /proc/<pid>/ns/net is reached through procfs but lands on nsfs. */
+	if (fs.f_type != NSFS_MAGIC && fs.f_type != PROC_SUPER_MAGIC)
 		return jn_error_set(err, JN_ERR_NETNS, "\"%s\" is not a namespace reference", path);
 	type = ioctl(fd, NS_GET_NSTYPE);
 	if (type != CLONE_NEWNET)
@@ -103,7 +106,9 @@ int netns_open_same(const char *path, const struct netns_id *id, int *out, struc
 
 bool netns_is_gone(const struct jn_error *err)
 {
-	return err->code == JN_ERR_NETNS && (jn_error_errnum(err) == ENOENT || jn_error_errnum(err) == ESTALE);
+	int errnum = jn_error_errnum(err);
+
+	return err->code == JN_ERR_NETNS && (errnum == 0 || errnum == ENOENT || errnum == ENOTDIR || errnum == ESTALE);
 }
 
 int netns_is_current(int fd, bool *out, struct jn_error *err)

@@ -38,7 +38,10 @@ int netns_identify(int fd, struct netns_id *out, struct jn_error *err);
 int netns_open_same(const char *path, const struct netns_id *id, int *out, struct jn_error *err);
 
 /* Whether a failure of netns_open or netns_open_same means the namespace
- * is gone: the path does not exist (ENOENT) or names another (ESTALE). */
+ * is gone: the path does not exist (ENOENT, ENOTDIR), names no network
+ * namespace (a failure without errno), or names another one (ESTALE). Any
+ * other failure (EACCES, EMFILE, a thread that did not start) says nothing
+ * of the namespace. */
 bool netns_is_gone(const struct jn_error *err);
 
 /* True when fd refers to the namespace the plugin itself runs in (compared

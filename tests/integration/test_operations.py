@@ -178,6 +178,40 @@ def a_reused_pid_does_not_make_a_strangers_namespace_the_jobs(env):
     expect_eq(_links_in(stranger.path), ["lo"], "links of the stranger's namespace after gc")
 
 
+@test
+def gc_keeps_a_job_whose_namespace_it_cannot_open(env):
+    """A namespace path that fails to open for another reason than being
+    gone (here EACCES: gc runs without CAP_SYS_PTRACE, the job's process is
+    nobody's) says nothing of the namespace: gc keeps the job, names the
+    failure and exits 1."""
+    node = env.node()
+    job = env.netns("job")
+    holder = subprocess.Popen(["ip", "netns", "exec", job.name, "setpriv", "--reuid=65534", "--regid=65534",
+                               "--clear-groups", "sleep", "600"])
+    env.defer(holder.wait)
+    env.defer(holder.kill)
+    path = "/proc/%d/ns/net" % holder.pid
+    jn.wait_for(lambda: os.path.exists(path) and os.stat(path).st_ino == os.stat(job.path).st_ino,
+                what="the holder in the job's namespace")
+    r = node.add(None, "c1", netns=path).expect_ok()
+    env.remember("c1", r)
+    veth = r.json["interfaces"][0]["name"]
+    proc = subprocess.run(["nsenter", "--net=" + node.ns.path, "setpriv", "--bounding-set", "-sys_ptrace",
+                           node.plugin.ctl, "--state-dir", node.state_dir, "gc"],
+                          capture_output=True, text=True, timeout=60)
+    for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+        expect(marker not in proc.stderr, "jobnetctl gc: sanitizer report:\n%s" % proc.stderr[-4000:])
+    expect_eq(proc.returncode, 1, "exit code of gc that cannot open a job's namespace:\n%s%s" %
+              (proc.stdout, proc.stderr))
+    expect("c1:eth0 kept" in proc.stdout + proc.stderr and "cannot open network namespace" in proc.stdout + proc.stderr,
+           "gc does not name the job it kept and why:\n%s%s" % (proc.stdout, proc.stderr))
+    expect_eq(node.records(), ["c1:eth0"], "records after gc")
+    expect(node.ns.link_exists(veth), "gc removed the veth of a job it could not judge")
+    expect("0 removed, 0 failure(s)" in node.ctl("gc").stdout, "gc with the capability removed something")
+    node.delete("c1").expect_ok()
+    node.expect_clean("c1")
+
+
 def _rewrite_record(node, key, **fields):
     """The record and its copy with these fields (None: without it)."""
     d = os.path.join(node.state_dir, node.network, "attachments")
