@@ -320,7 +320,7 @@ int cmd_add(struct plugin *p, struct state_network *net, json_t **result, struct
 	int rc = -1;
 
 	if (handle_existing(&run, err) < 0 || sandbox_open(p->inv.netns, &run.sb, err) < 0 ||
-	    netns_identify(run.sb.netns_fd, &run.netns_id, err) < 0 || enforce_decision(&run, &host, err) < 0)
+	    sandbox_identify(&run.sb, &run.netns_id, err) < 0 || enforce_decision(&run, &host, err) < 0)
 		goto out;
 	if (host) {
 		rc = attach_host(&run, result, err);

@@ -9,13 +9,19 @@
 #include "kernel/netns.h"
 #include "kernel/sysctl.h"
 
+/* With id known, the identity is told by the socket made inside: no
+ * thread of its own. */
 static int open_in(const char *netns_path, const struct netns_id *id, struct sandbox *out, struct jn_error *err)
 {
+	struct netns_id now;
+
 	out->netns_fd = -1;
 	out->sk = NULL;
-	if (netns_open_same(netns_path, id, &out->netns_fd, err) < 0)
+	if (netns_open(netns_path, &out->netns_fd, err) < 0)
 		return -1;
-	if (link_socket_open_in(out->netns_fd, &out->sk, err) < 0) {
+	if (link_socket_open_in(out->netns_fd, &out->sk, err) < 0 ||
+	    (netns_id_is_known(id) &&
+	     (sandbox_identify(out, &now, err) < 0 || netns_expect_same(netns_path, id, &now, err) < 0))) {
 		sandbox_close(out);
 		return -1;
 	}
@@ -30,6 +36,11 @@ int sandbox_open(const char *netns_path, struct sandbox *out, struct jn_error *e
 int sandbox_open_job(const char *netns_path, const struct attachment *a, struct sandbox *out, struct jn_error *err)
 {
 	return open_in(netns_path, &a->netns_id, out, err);
+}
+
+int sandbox_identify(const struct sandbox *sb, struct netns_id *out, struct jn_error *err)
+{
+	return link_socket_netns_id(sb->sk, sb->netns_fd, out, err);
 }
 
 void sandbox_close(struct sandbox *sb)

@@ -27,6 +27,9 @@ int sandbox_open(const char *netns_path, struct sandbox *out, struct jn_error *e
 int sandbox_open_job(const char *netns_path, const struct attachment *a, struct sandbox *out, struct jn_error *err);
 void sandbox_close(struct sandbox *sb);
 
+/* The identity of the sandbox's namespace (netns_identify). */
+int sandbox_identify(const struct sandbox *sb, struct netns_id *out, struct jn_error *err);
+
 /* Error 104 when ifname already exists in the namespace. */
 int sandbox_require_absent(struct sandbox *sb, const char *ifname, struct jn_error *err);
 

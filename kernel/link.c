@@ -80,6 +80,11 @@ int link_socket_open_in(int netns_fd, struct nl_sock **out, struct jn_error *err
 	return netns_run(netns_fd, open_socket_here, out, err);
 }
 
+int link_socket_netns_id(struct nl_sock *sk, int netns_fd, struct netns_id *out, struct jn_error *err)
+{
+	return netns_identify_by_socket(netns_fd, nl_socket_get_fd(sk), out, err);
+}
+
 static int nl_error(struct jn_error *err, int rc, const char *fmt, const char *name)
 {
 	jn_error_set(err, JN_ERR_KERNEL, fmt, name);

@@ -11,6 +11,7 @@
 
 #include "base/addr.h"
 #include "base/error.h"
+#include "kernel/netns.h"
 
 struct nl_sock;
 
@@ -20,6 +21,10 @@ void link_socket_freep(struct nl_sock **sk);
 
 /* Open a socket in the namespace fd refers to. */
 int link_socket_open_in(int netns_fd, struct nl_sock **out, struct jn_error *err);
+
+/* The identity of that namespace (netns_identify), told by sk, a socket
+ * link_socket_open_in opened in it: no thread of its own. */
+int link_socket_netns_id(struct nl_sock *sk, int netns_fd, struct netns_id *out, struct jn_error *err);
 
 /* ifindex of a link by name: 1 found, 0 absent, -1 error. */
 int link_find(struct nl_sock *sk, const char *name, int *ifindex, struct jn_error *err);

@@ -49,23 +49,29 @@ int netns_open(const char *path, int *out, struct jn_error *err)
 	return 0;
 }
 
-/* In the namespace: its cookie, 0 when the kernel has none. */
-static int read_cookie(void *arg, struct jn_error *err)
+/* The cookie of the namespace sock was made in, 0 when the kernel has none. */
+static int cookie_of(int sock, unsigned long long *cookie, struct jn_error *err)
 {
-	unsigned long long *cookie = arg;
-	cleanup_close int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	uint64_t value = 0;
 	socklen_t len = sizeof(value);
 
-	if (s < 0)
-		return jn_error_errno(err, JN_ERR_NETNS, errno, "reading a network namespace's cookie");
-	if (getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &value, &len) < 0 && errno != ENOPROTOOPT)
+	if (getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &value, &len) < 0 && errno != ENOPROTOOPT)
 		return jn_error_errno(err, JN_ERR_NETNS, errno, "reading a network namespace's cookie");
 	*cookie = value;
 	return 0;
 }
 
-int netns_identify(int fd, struct netns_id *out, struct jn_error *err)
+/* In the namespace: a socket made there tells its cookie. */
+static int read_cookie(void *arg, struct jn_error *err)
+{
+	cleanup_close int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return jn_error_errno(err, JN_ERR_NETNS, errno, "reading a network namespace's cookie");
+	return cookie_of(s, arg, err);
+}
+
+static int stat_id(int fd, struct netns_id *out, struct jn_error *err)
 {
 	struct stat st;
 
@@ -73,7 +79,21 @@ int netns_identify(int fd, struct netns_id *out, struct jn_error *err)
 		return jn_error_errno(err, JN_ERR_NETNS, errno, "identifying a network namespace");
 	out->dev = (unsigned long long)st.st_dev;
 	out->ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+int netns_identify(int fd, struct netns_id *out, struct jn_error *err)
+{
+	if (stat_id(fd, out, err) < 0)
+		return -1;
 	return netns_run(fd, read_cookie, &out->cookie, err);
+}
+
+int netns_identify_by_socket(int fd, int sock, struct netns_id *out, struct jn_error *err)
+{
+	if (stat_id(fd, out, err) < 0)
+		return -1;
+	return cookie_of(sock, &out->cookie, err);
 }
 
 static bool same_namespace(const struct netns_id *was, const struct netns_id *now)
@@ -84,6 +104,16 @@ static bool same_namespace(const struct netns_id *was, const struct netns_id *no
 	return was->cookie == 0 || now->cookie == 0 || now->cookie == was->cookie;
 }
 
+int netns_expect_same(const char *path, const struct netns_id *id, const struct netns_id *now, struct jn_error *err)
+{
+	if (same_namespace(id, now))
+		return 0;
+	return jn_error_errno(err, JN_ERR_NETNS, ESTALE,
+			      "\"%s\" names another network namespace now (inode %llu, cookie %llu; "
+			      "the job's was inode %llu, cookie %llu): the one it named is gone",
+			      path, now->ino, now->cookie, id->ino, id->cookie);
+}
+
 int netns_open_same(const char *path, const struct netns_id *id, int *out, struct jn_error *err)
 {
 	cleanup_close int fd = -1;
@@ -91,15 +121,8 @@ int netns_open_same(const char *path, const struct netns_id *id, int *out, struc
 
 	if (netns_open(path, &fd, err) < 0)
 		return -1;
-	if (id != NULL && id->ino != 0) {
-		if (netns_identify(fd, &now, err) < 0)
-			return -1;
-		if (!same_namespace(id, &now))
-			return jn_error_errno(err, JN_ERR_NETNS, ESTALE,
-					      "\"%s\" names another network namespace now (inode %llu, cookie %llu; "
-					      "the job's was inode %llu, cookie %llu): the one it named is gone",
-					      path, now.ino, now.cookie, id->ino, id->cookie);
-	}
+	if (netns_id_is_known(id) && (netns_identify(fd, &now, err) < 0 || netns_expect_same(path, id, &now, err) < 0))
+		return -1;
 	*out = take_fd(fd);
 	return 0;
 }

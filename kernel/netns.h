@@ -6,6 +6,7 @@
 #define JOBNET_NETNS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "base/error.h"
 
@@ -28,9 +29,23 @@ struct netns_id {
 	unsigned long long cookie;
 };
 
+/* Whether id says anything: not NULL, and not all 0. */
+static inline bool netns_id_is_known(const struct netns_id *id)
+{
+	return id != NULL && id->ino != 0;
+}
+
 /* The identity of the namespace fd refers to (the cookie from a socket
  * made inside it, in a short-lived thread). */
 int netns_identify(int fd, struct netns_id *out, struct jn_error *err);
+
+/* The same with sock, a socket already made inside that namespace: no
+ * thread. */
+int netns_identify_by_socket(int fd, int sock, struct netns_id *out, struct jn_error *err);
+
+/* 0 when now is the namespace id names; else error 110 with errno ESTALE
+ * (netns_is_gone): path names another namespace now. */
+int netns_expect_same(const char *path, const struct netns_id *id, const struct netns_id *now, struct jn_error *err);
 
 /* netns_open, and the namespace must be id (any, when id is NULL or
  * unknown): a path that names another namespace now fails with errno
