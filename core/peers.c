@@ -1,5 +1,6 @@
 #include "core/peers.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,13 +118,20 @@ struct member_walk {
 static int consider(struct state_network *net, const char *key, void *data)
 {
 	struct member_walk *w = data;
+	struct jn_error unreadable = { 0 };
 	struct attachment a;
 	int rc = 0;
 
-	/* An unfinished or unreadable record is no member to change (an ADD
-	 * holds the lock for as long as it works on one). */
-	if (state_read_attachment_key(net, key, &a, &(struct jn_error){ 0 }) < 0)
-		return 0;
+	/* A record that does not read may be a member's: changing the others
+	 * alone would leave it its old peers, and say the change went in. */
+	if (state_read_attachment_key(net, key, &a, &unreadable) < 0) {
+		if (jn_error_absorb(&unreadable, ENOENT))
+			return 0;
+		jn_error_keep_first(w->run->err, &unreadable);
+		return jn_error_wrap(w->run->err, "the members of group %s are not known", w->run->c->group);
+	}
+	/* An unfinished record is no member to change (an ADD holds the lock
+	 * for as long as it works on one). */
 	if (a.complete && strcmp(a.facts.group, w->run->c->group) == 0)
 		rc = add_member(w->run, w->where, &a);
 	else

@@ -189,6 +189,30 @@ def bad_peers_input_changes_nothing(env):
 
 
 @test
+def peers_changes_nothing_while_a_record_does_not_read(env):
+    """A record that does not read may be a member's: peers refuses the
+    change (exit 1, naming the record) rather than leave that member its
+    old peers, and goes through once repair has restored the record."""
+    c = cl.Cluster(env, nodes=2, listen=False)
+    n1 = c.node(1)
+    n1.add("a1", 11, {"group": "A"})
+    n1.add("a2", 12, {"group": "A"})
+    path = os.path.join(n1.node.state_dir, cl.NETWORK, "attachments", "a2:eth0")
+    with open(path, "w") as f:
+        f.write('{"containerID": ')
+    before = n1.node.fingerprint(contents=True)
+    p = n1.ctl("peers", "A", "--add", ",".join(both(W)), check=False)
+    expect_eq(p.returncode, 1, "jobnetctl peers with a2's record cut short: %s" % p.stderr)
+    expect("a2:eth0" in p.stderr and "group A" in p.stderr, "peers does not name the record: %s" % p.stderr)
+    jn.expect_same(before, n1.node.fingerprint(contents=True), "the node after the refused change")
+    n1.ctl("repair")
+    n1.ctl("peers", "A", "--add", ",".join(both(W)))
+    expect_eq([record_facts(n1, cid)["peers"] for cid in ("a1", "a2")], [both(W), both(W)],
+              "the members' peers once the record reads")
+    n1.ctl("verify")
+
+
+@test
 def a_deleted_cluster_route_is_drift_and_repair_restores_it(env):
     c = cl.Cluster(env, nodes=2, listen=False)
     n1, n2 = c.node(1), c.node(2)
