@@ -25,8 +25,6 @@ int invocation_read_command(struct invocation *inv, struct jn_error *err)
 	inv->cmd = command_find(cmd);
 	if (inv->cmd == NULL)
 		return command_unknown(cmd, err);
-	inv->command = inv->cmd->id;
-	inv->command_name = inv->cmd->name;
 	return 0;
 }
 
@@ -69,12 +67,12 @@ static bool is_absolute_path(const char *v)
 int invocation_read_env(struct invocation *inv, struct jn_error *err)
 {
 	struct env_problems problems = { .len = 0 };
-	bool attach = inv->command == JN_CMD_ADD || inv->command == JN_CMD_DEL || inv->command == JN_CMD_CHECK;
-	bool need_netns = inv->command == JN_CMD_ADD || inv->command == JN_CMD_CHECK;
+	bool attach = inv->cmd->id == JN_CMD_ADD || inv->cmd->id == JN_CMD_DEL || inv->cmd->id == JN_CMD_CHECK;
+	bool need_netns = inv->cmd->id == JN_CMD_ADD || inv->cmd->id == JN_CMD_CHECK;
 	/* DEL acts in no namespace (deleting the host veth deletes both ends):
 	 * whatever CNI_NETNS says, even a path that now names another
 	 * namespace, cannot matter to it. */
-	bool read_netns = inv->command != JN_CMD_DEL;
+	bool read_netns = inv->cmd->id != JN_CMD_DEL;
 
 	problems.text[0] = '\0';
 	if (attach) {

@@ -21,9 +21,7 @@ enum jn_command {
 struct command;
 
 struct invocation {
-	const struct command *cmd; /* its entry in the table of command.c */
-	enum jn_command command;
-	const char *command_name;
+	const struct command *cmd; /* CNI_COMMAND: its entry in the table of command.c */
 	char container_id[JN_ID_MAX + 1]; /* "" when not given */
 	char ifname[JN_IFNAME_MAX + 1];
 	char netns[PATH_MAX]; /* "" when not given */
@@ -33,7 +31,7 @@ struct invocation {
 /* Read CNI_COMMAND only. */
 int invocation_read_command(struct invocation *inv, struct jn_error *err);
 
-/* Read and check the other variables that inv->command needs. */
+/* Read and check the other variables that inv->cmd needs. */
 int invocation_read_env(struct invocation *inv, struct jn_error *err);
 
 #endif

@@ -69,7 +69,7 @@ static int collect_facts(struct plugin *p, struct jn_error *err)
 		.cni_args = &p->args,
 	};
 
-	if (p->inv.command != JN_CMD_ADD)
+	if (p->inv.cmd->id != JN_CMD_ADD)
 		return 0;
 	if (facts_collect(&src, &p->facts, err) < 0)
 		return -1;
@@ -96,7 +96,7 @@ static int prepare(struct plugin *p, const char *input, struct jn_error *err)
 	facts_init(&p->facts);
 	if (invocation_read_env(&p->inv, err) < 0)
 		return -1;
-	log_set_context(p->inv.command_name, p->inv.container_id, p->inv.ifname);
+	log_set_context(p->inv.cmd->name, p->inv.container_id, p->inv.ifname);
 	if (netconf_parse_needed(input, p->inv.cmd->needs, &p->conf, err) < 0)
 		return -1;
 	return read_cni_args(p, err) < 0 ? -1 : collect_facts(p, err);
@@ -119,7 +119,7 @@ static int run(struct plugin *p, char *version, json_t **result, struct jn_error
 
 	if (invocation_read_command(&p->inv, err) < 0)
 		return -1;
-	log_set_context(p->inv.command_name, "", "");
+	log_set_context(p->inv.cmd->name, "", "");
 	if (jsonutil_read_all(STDIN_FILENO, JN_STDIN_MAX, &input, err) < 0)
 		return -1;
 	netconf_peek_version(input, version);
@@ -127,7 +127,7 @@ static int run(struct plugin *p, char *version, json_t **result, struct jn_error
 	 * valid UTF-8. */
 	if (!cniversion_is_supported(version))
 		version[0] = '\0';
-	if (p->inv.command == JN_CMD_VERSION)
+	if (p->inv.cmd->id == JN_CMD_VERSION)
 		return cmd_version(version[0] ? version : JN_CNI_VERSION_LATEST, err);
 	open_log_file(input);
 	if (prepare(p, input, err) < 0)
