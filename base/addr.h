@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct jn_addr {
 	int family; /* AF_INET or AF_INET6; 0 when unset */
@@ -62,5 +63,12 @@ uint64_t prefix_size(const struct jn_prefix *prefix);
 uint64_t prefix_offset(const struct jn_prefix *prefix, const struct jn_addr *addr);
 
 bool addr_is_loopback(const struct jn_addr *addr);
+
+/* addr and port as a socket address (an address of all zeroes is the
+ * family's wildcard); returns its length. */
+socklen_t addr_to_sockaddr(const struct jn_addr *addr, uint16_t port, struct sockaddr_storage *out);
+/* The port of an AF_INET or AF_INET6 socket address, and setting it. */
+uint16_t sockaddr_port(const struct sockaddr_storage *ss);
+void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port);
 
 #endif

@@ -6,24 +6,6 @@
 
 #include "core/ports.h"
 
-static void fill_sockaddr(struct sockaddr_storage *ss, socklen_t *len, const struct jn_addr *addr, uint16_t port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (addr->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, addr->bytes, 4);
-		*len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, addr->bytes, 16);
-		*len = sizeof(*sin6);
-	}
-}
-
 /* The relay's listeners: one per mapping on 127.0.0.1 or ::1, listening
  * on the mapping's relay port of the same address (0: a new one), with
  * which[] the mapping of each. An every-address mapping gets no relay: the
@@ -47,17 +29,10 @@ static void plan(const struct attachment *a, struct relay_plan *p)
 		if (target == NULL)
 			continue;
 		l->proto = m->proto;
-		fill_sockaddr(&l->listen, &l->listen_len, &m->host_ip, m->relay_port);
-		fill_sockaddr(&l->target, &l->target_len, &target->addr, m->container_port);
+		l->listen_len = addr_to_sockaddr(&m->host_ip, m->relay_port, &l->listen);
+		l->target_len = addr_to_sockaddr(&target->addr, m->container_port, &l->target);
 		p->which[p->count++] = i;
 	}
-}
-
-static uint16_t listen_port(const struct relay_listener *l)
-{
-	if (l->listen.ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)&l->listen)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)&l->listen)->sin6_port);
 }
 
 /* A relay port the kernel picked that some mapping claims (nobody need
@@ -66,7 +41,7 @@ static uint16_t listen_port(const struct relay_listener *l)
 static bool clashes(const char *state_dir, const struct attachment *a, const struct relay_plan *p)
 {
 	for (size_t i = 0; i < p->count; i++) {
-		uint16_t port = listen_port(&p->listeners[i]);
+		uint16_t port = sockaddr_port(&p->listeners[i].listen);
 		for (size_t k = 0; k < a->map_count; k++)
 			if (a->maps[k].host_port == port)
 				return true;
@@ -93,11 +68,10 @@ static int start_relay(const char *state_dir, struct attachment *a, struct relay
 			return jn_error_set(err, JN_ERR_KERNEL,
 					    "the loopback relay found no port of its own in %d tries", RELAY_TRIES);
 		for (size_t i = 0; i < p->count; i++)
-			fill_sockaddr(&p->listeners[i].listen, &p->listeners[i].listen_len,
-				      &a->maps[p->which[i]].host_ip, 0);
+			sockaddr_set_port(&p->listeners[i].listen, 0);
 	}
 	for (size_t i = 0; i < p->count; i++)
-		a->maps[p->which[i]].relay_port = listen_port(&p->listeners[i]);
+		a->maps[p->which[i]].relay_port = sockaddr_port(&p->listeners[i].listen);
 	return 0;
 }
 
@@ -199,7 +173,7 @@ int mappings_revive(const char *state_dir, struct attachment *a, bool *revived, 
 	if (jn_error_is_set(&taken) && taken.code != JN_ERR_PORT_CONFLICT)
 		return jn_error_keep_first(err, &taken);
 	for (size_t i = 0; i < p.count; i++)
-		fill_sockaddr(&p.listeners[i].listen, &p.listeners[i].listen_len, &a->maps[p.which[i]].host_ip, 0);
+		sockaddr_set_port(&p.listeners[i].listen, 0);
 	if (start_relay(state_dir, a, &p, relay_commit_fd, err) < 0)
 		return -1;
 	*revived = true;

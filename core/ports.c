@@ -71,7 +71,7 @@ static int bind_test(int family, const struct jn_addr *addr, const struct portma
 	int type = m->proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM, one = 1;
 	int proto = m->proto == IPPROTO_SCTP ? IPPROTO_SCTP : 0, saved;
 	cleanup_close int fd = socket(family, type | SOCK_CLOEXEC, proto);
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss;
 	socklen_t len;
 
 	if (fd < 0)
@@ -80,21 +80,7 @@ static int bind_test(int family, const struct jn_addr *addr, const struct portma
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(m->host_port);
-		if (addr != NULL)
-			memcpy(&sin->sin_addr, addr->bytes, 4);
-		len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(m->host_port);
-		if (addr != NULL)
-			memcpy(&sin6->sin6_addr, addr->bytes, 16);
-		len = sizeof(*sin6);
-	}
+	len = addr_to_sockaddr(addr != NULL ? addr : &(struct jn_addr){ .family = family }, m->host_port, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
 		return 0;
 	saved = errno;

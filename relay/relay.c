@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/addr.h"
 #include "base/cleanup.h"
 #include "base/log.h"
 
@@ -40,11 +41,7 @@ static uint16_t bound_port(int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ? 0 : sockaddr_port(&ss);
 }
 
 static int bind_one(const struct relay_listener *l)
@@ -208,14 +205,6 @@ static int report_error(const struct relay_report *r, const struct relay_listene
 	return jn_error_errno(err, JN_ERR_KERNEL, r->errnum, "binding %s port %d for the loopback relay", host, port);
 }
 
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
 int relay_spawn(struct relay_listener *listeners, size_t count, const char *watch_ifname, struct relay_handle *out,
 		int *commit_fd, struct jn_error *err)
 {
@@ -262,7 +251,7 @@ int relay_spawn(struct relay_listener *listeners, size_t count, const char *watc
 	out->pid = r.pid;
 	out->start = start_time(r.pid);
 	for (size_t i = 0; i < count; i++)
-		set_port(&listeners[i].listen, r.ports[i]);
+		sockaddr_set_port(&listeners[i].listen, r.ports[i]);
 	*commit_fd = commit[1];
 	return 0;
 }

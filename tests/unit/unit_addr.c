@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "base/addr.h"
@@ -79,6 +80,28 @@ static void test_add_and_offset(void **state)
 	assert_string_equal(addr_format(&a, buf), "0.0.0.0");
 }
 
+static void test_sockaddr(void **state)
+{
+	struct sockaddr_storage ss;
+	struct jn_addr a;
+	char buf[JN_ADDR_STRLEN];
+
+	(void)state;
+	assert_true(addr_parse("127.0.0.1", &a));
+	assert_int_equal(addr_to_sockaddr(&a, 8080, &ss), sizeof(struct sockaddr_in));
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(sockaddr_port(&ss), 8080);
+	inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1");
+	sockaddr_set_port(&ss, 0);
+	assert_int_equal(sockaddr_port(&ss), 0);
+	assert_int_equal(addr_to_sockaddr(&(struct jn_addr){ .family = AF_INET6 }, 443, &ss),
+			 sizeof(struct sockaddr_in6));
+	assert_int_equal(sockaddr_port(&ss), 443);
+	inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, sizeof(buf));
+	assert_string_equal(buf, "::");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +109,7 @@ int main(void)
 		cmocka_unit_test(test_rejects_bad_prefixes),
 		cmocka_unit_test(test_network_and_contains),
 		cmocka_unit_test(test_add_and_offset),
+		cmocka_unit_test(test_sockaddr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
