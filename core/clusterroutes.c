@@ -33,12 +33,14 @@ static int foreign(const struct route_spec *want, const struct route_found *f, s
 static int move(struct nl_sock *node, const struct route_spec *want, const struct jn_addr *from, struct jn_error *err)
 {
 	struct route_spec old = { .dst = want->dst, .via = *from };
+	struct jn_error lost = { 0 };
 
 	if (route_delete_ours(node, &old, err) < 0)
 		return -1;
 	if (route_add(node, want, err) == 0)
 		return 0;
-	route_add(node, &old, &(struct jn_error){ 0 }); /* put it back */
+	if (route_add(node, &old, &lost) < 0) /* put it back */
+		log_warn("%s; the route is missing now (verify reports it, repair restores it)", lost.msg);
 	return -1;
 }
 
