@@ -171,3 +171,45 @@ def jobs_cannot_send_frames_to_each_other(env):
 @test
 def jobs_cannot_send_frames_to_each_other_with_br_netfilter(env):
     direct_frames(env, br_netfilter=True)
+
+
+def enslave_intruder(topo, env, name):
+    """A veth named like a job's host end, put on the bridge by hand: no ADD
+    listed it in the bridge table's sets. Its namespace claims a free address
+    of the subnet and routes through the gateway."""
+    intruder = env.netns("intruder")
+    topo.ns.ip("link", "add", name, "type", "veth", "peer", "name", "eth0", "netns", intruder.name)
+    topo.ns.ip("link", "set", name, "master", "jobnet0", "up")
+    intruder.ip("link", "set", "eth0", "up")
+    intruder.ip("addr", "add", "10.61.0.250/24", "dev", "eth0")
+    mac = intruder.ip_json("link", "show", "dev", "eth0")[0]["address"]
+    return intruder, mac
+
+
+@test
+def a_port_no_add_listed_forwards_nothing(env):
+    topo = Topology(env, jobs=TWO_JOBS)
+    a1, a2 = topo.jobs["a1"], topo.jobs["a2"]
+    sink = env.listener.sink(topo.outside, OUTSIDE_PEER4, SINK_PORT)
+    gw = gateway_mac(topo)
+    intruder, mac = enslave_intruder(topo, env, "jnintruder0")
+    expect_eq(jn.icmp_probe(topo.ns, a2.addr[4])[0], "reached", "node -> a2")
+    time.sleep(1.1)  # past the neighbour table's locktime, so an update would stick
+    garp = frames.arp_reply(mac, a2.addr[4], gw, a2.addr[4])
+    frames.send(intruder, "eth0", frames.ethernet(gw, mac, frames.ETH_P_ARP, garp))
+    # As a member of group A (a2's address), and as itself.
+    for src, tag in ((a2.addr[4], b"posing"), ("10.61.0.250", b"itself")):
+        frames.send(intruder, "eth0", frames.ethernet(gw, mac, frames.ETH_P_IP,
+                                                      frames.ipv4_udp(src, OUTSIDE_PEER4, 4000, SINK_PORT, tag)))
+    frames.send(a1.ns, "eth0", frames.ethernet(gw, a1.mac, frames.ETH_P_IP,
+                                                frames.ipv4_udp(a1.addr[4], OUTSIDE_PEER4, 4000, SINK_PORT, b"honest")))
+    expect_arrives(sink, b"honest", "a1's datagram (else the test is broken)")
+    expect_eq(arrived(sink, b"posing"), [], "datagrams from an unlisted port posing as a member")
+    expect_eq(arrived(sink, b"itself"), [], "datagrams from an unlisted port")
+    expect_eq(neighbour_mac(topo, a2.addr[4]), a2.mac, "the node's entry for a2 after the unlisted port's ARP")
+    # Only the rule for unlisted ports stops it: without it the frame passes.
+    topo.node.nft("flush", "chain", "bridge", "jobnet", "prerouting")
+    topo.node.nft("add", "rule", "bridge", "jobnet", "prerouting", "iifname", "@ports", "goto", "from_job")
+    frames.send(intruder, "eth0", frames.ethernet(gw, mac, frames.ETH_P_IP,
+                                                  frames.ipv4_udp(a2.addr[4], OUTSIDE_PEER4, 4000, SINK_PORT, b"late")))
+    expect_arrives(sink, b"late", "without the rule, the unlisted port's datagram (else the test cannot fail)")
