@@ -263,44 +263,37 @@ int cluster_from_json(const json_t *j, struct cluster_conf *out, struct jn_error
 	return 0;
 }
 
-static int check_peer(const struct cluster_conf *c, const struct jn_prefix *node, size_t count,
-		      const struct jn_prefix *p, struct jn_error *err)
+/* A peer or a router of another node: inside the cluster subnet or outside
+ * it, never across its edge, and never in this node's own subnet (members
+ * here are found through the group, routers through their routes). */
+static int check_remote(const struct cluster_conf *c, const struct jn_prefix *node, size_t count,
+			const struct jn_prefix *p, const char *fact, const char *found_how, struct jn_error *err)
 {
 	const struct jn_prefix *cluster = cluster_subnet(c, p->addr.family);
 	const struct jn_prefix *mine = node_subnet(node, count, p->addr.family);
 	char text[JN_ADDR_STRLEN], other[JN_ADDR_STRLEN];
 
-	if (cluster == NULL || !prefix_overlaps(cluster, p))
-		return 0;
-	if (!prefix_covers(cluster, p))
-		return jn_error_set(
-			err, JN_ERR_INVALID_CONFIG,
-			"invalid fact \"peers\": %s reaches beyond the cluster subnet %s (a peer lies inside "
-			"it or outside it)",
-			prefix_format(p, text), prefix_format(cluster, other));
+	if (cluster != NULL && prefix_overlaps(cluster, p) && !prefix_covers(cluster, p))
+		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
+				    "invalid fact \"%s\": %s reaches beyond the cluster subnet %s (it lies inside it "
+				    "or outside it)",
+				    fact, prefix_format(p, text), prefix_format(cluster, other));
 	if (mine != NULL && prefix_overlaps(mine, p))
 		return jn_error_set(err, JN_ERR_INVALID_CONFIG,
-				    "invalid fact \"peers\": %s is in this node's subnet %s (members on this node are "
-				    "found through the group)",
-				    prefix_format(p, text), prefix_format(mine, other));
+				    "invalid fact \"%s\": %s is in this node's subnet %s (%s on this node are found "
+				    "through %s)",
+				    fact, prefix_format(p, text), prefix_format(mine, other), fact, found_how);
 	return 0;
 }
 
 int cluster_check_facts(const struct cluster_conf *c, const struct jn_prefix *node, size_t count,
 			const struct jobfacts *f, struct jn_error *err)
 {
-	char text[JN_ADDR_STRLEN], other[JN_ADDR_STRLEN];
-
 	for (size_t i = 0; i < f->peer_count; i++)
-		if (check_peer(c, node, count, &f->peers[i], err) < 0)
+		if (check_remote(c, node, count, &f->peers[i], "peers", "the group", err) < 0)
 			return -1;
-	for (size_t i = 0; i < f->router_count; i++) {
-		const struct jn_prefix *mine = node_subnet(node, count, f->routers[i].addr.family);
-		if (mine != NULL && prefix_overlaps(mine, &f->routers[i]))
-			return jn_error_set(err, JN_ERR_INVALID_CONFIG,
-					    "invalid fact \"routers\": %s is in this node's subnet %s (routers on this "
-					    "node are found through their routes)",
-					    prefix_format(&f->routers[i], text), prefix_format(mine, other));
-	}
+	for (size_t i = 0; i < f->router_count; i++)
+		if (check_remote(c, node, count, &f->routers[i], "routers", "their routes", err) < 0)
+			return -1;
 	return 0;
 }

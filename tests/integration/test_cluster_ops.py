@@ -329,6 +329,7 @@ def bad_cluster_input_is_error_7_and_changes_nothing(env):
     for facts, word in (({"group": "A", "peers": ["10.0.0.0/8"]}, "beyond"),
                         ({"group": "A", "peers": ["10.70.1.7"]}, "this node's subnet"),
                         ({"group": "A", "routers": ["fd70:0:0:1::/120"]}, "this node's subnet"),
+                        ({"group": "A", "routers": ["10.0.0.0/8"]}, "beyond"),
                         ({"group": "A", "routers": ["10.70.2.0/24"], "peers": ["10.70.2.9"]}, "overlap"),
                         ({"group": "A", "routers": "10.70.2.1/24"}, "routers")):
         n1.node.add(job, "c1", conf=dict(good, runtimeConfig={"jobnet": facts})).expect_error(7, word)

@@ -156,6 +156,7 @@ static void test_facts_against_the_cluster(void **state)
 		{ "peers", "10.70.0.0/16", "this node's subnet" },
 		{ "routers", "10.70.3.11,192.168.0.9", NULL },
 		{ "routers", "10.70.1.0/28", "this node's subnet" },
+		{ "routers", "10.0.0.0/8", "beyond" },
 	};
 
 	(void)state;
@@ -170,6 +171,14 @@ static void test_facts_against_the_cluster(void **state)
 		if (cases[i].word == NULL ? rc != 0 : rc == 0 || strstr(err.msg, cases[i].word) == NULL)
 			fail_msg("case %zu (%s %s): rc %d \"%s\"", i, cases[i].fact, cases[i].value, rc, err.msg);
 	}
+	/* Without a cluster, a peer in the node's own subnet is refused too:
+	 * it would name a job of this node that the group does not admit. */
+	c.subnet_count = 0;
+	facts_init(&f);
+	jn_error_clear(&err);
+	assert_int_equal(facts_set_text(&f, "peers", "10.70.1.5", "t", &err), 0);
+	assert_int_equal(cluster_check_facts(&c, node, 1, &f, &err), -1);
+	assert_non_null(strstr(err.msg, "this node's subnet"));
 }
 
 static void test_group_scope(void **state)
