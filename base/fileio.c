@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,4 +70,46 @@ int fileio_write_atomic(int dir_fd, const char *dir_path, const char *name, cons
 	saved = errno;
 	unlinkat(dir_fd, tmp, 0);
 	return jn_error_errno(err, JN_ERR_STATE, saved, "writing %s/%s", dir_path, name);
+}
+
+static int grow(char **buf, size_t *cap, size_t max, const char *what, struct jn_error *err)
+{
+	size_t bigger_cap = *cap ? *cap * 2 : 4096;
+	char *bigger;
+
+	/* At most room for max + 1 bytes and the NUL: a stream that fills it
+	 * is larger than max. */
+	if (*cap > max + 1)
+		return jn_error_set(err, JN_ERR_IO, "%s is larger than %zu bytes", what, max);
+	if (bigger_cap > max + 2)
+		bigger_cap = max + 2;
+	bigger = realloc(*buf, bigger_cap);
+	if (bigger == NULL)
+		return jn_error_errno(err, JN_ERR_IO, ENOMEM, "reading %s", what);
+	*buf = bigger;
+	*cap = bigger_cap;
+	return 0;
+}
+
+int fileio_read_stream(int fd, size_t max, const char *what, char **out, struct jn_error *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+		if (len + 1 >= cap && grow(&buf, &cap, max, what, err) < 0)
+			return -1;
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return jn_error_errno(err, JN_ERR_IO, errno, "reading %s", what);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = take_ptr(buf);
+	return 0;
 }

@@ -28,4 +28,9 @@ int fileio_temporary_name(const char *name, char *out, size_t size);
  * before its rename leaves. */
 bool fileio_is_temporary(const char *entry);
 
+/* Read fd to its end into a NUL-terminated buffer of at most max bytes
+ * (EINTR resumed). what names the stream in messages ("the configuration
+ * on stdin"): code 5 with the errno, or naming the limit. */
+int fileio_read_stream(int fd, size_t max, const char *what, char **out, struct jn_error *err);
+
 #endif

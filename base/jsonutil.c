@@ -121,38 +121,3 @@ char *jsonutil_dump(const json_t *value)
 {
 	return json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
 }
-
-int jsonutil_read_all(int fd, size_t max, char **out, struct jn_error *err)
-{
-	cleanup_free char *buf = NULL;
-	size_t len = 0, cap = 4096;
-
-	buf = malloc(cap);
-	if (buf == NULL)
-		return jn_error_errno(err, JN_ERR_IO, ENOMEM, "reading the configuration from stdin");
-	for (;;) {
-		ssize_t n;
-		if (len + 1 == cap) {
-			char *bigger;
-			if (cap > max)
-				return jn_error_set(err, JN_ERR_IO, "configuration on stdin is larger than %zu bytes",
-						    max);
-			bigger = realloc(buf, cap * 2);
-			if (bigger == NULL)
-				return jn_error_errno(err, JN_ERR_IO, ENOMEM, "reading the configuration");
-			buf = bigger;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return jn_error_errno(err, JN_ERR_IO, errno, "reading the configuration from stdin");
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = take_ptr(buf);
-	return 0;
-}

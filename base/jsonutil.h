@@ -35,7 +35,4 @@ int jsonutil_get_folded(const json_t *obj, const char *key, const char *what, js
 /* Serialize compactly; returns malloc'd text or NULL. */
 char *jsonutil_dump(const json_t *value);
 
-/* Read a whole stream (stdin) into a NUL-terminated buffer of at most max bytes. */
-int jsonutil_read_all(int fd, size_t max, char **out, struct jn_error *err);
-
 #endif

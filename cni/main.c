@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fileio.h"
 #include "core/cniversion.h"
-#include "base/jsonutil.h"
 #include "base/log.h"
 #include "cni/command.h"
 #include "cni/plugin.h"
@@ -120,7 +120,7 @@ static int run(struct plugin *p, char *version, json_t **result, struct jn_error
 	if (invocation_read_command(&p->inv, err) < 0)
 		return -1;
 	log_set_context(p->inv.cmd->name, "", "");
-	if (jsonutil_read_all(STDIN_FILENO, JN_STDIN_MAX, &input, err) < 0)
+	if (fileio_read_stream(STDIN_FILENO, JN_STDIN_MAX, "the configuration on stdin", &input, err) < 0)
 		return -1;
 	netconf_peek_version(input, version);
 	/* Only a supported version is echoed: anything else may not even be

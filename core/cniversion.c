@@ -45,7 +45,20 @@ json_t *cniversion_supported_list(void)
 	return list;
 }
 
+/* Built once from the table, so the two never disagree. */
 const char *cniversion_supported_text(void)
 {
-	return "0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0";
+	static char text[JN_ARRAY_SIZE(supported_versions) * sizeof("99.99.99, ")];
+
+	if (text[0] == '\0') {
+		size_t used = 0;
+		for (size_t i = 0; i < JN_ARRAY_SIZE(supported_versions); i++) {
+			int n = snprintf(text + used, sizeof(text) - used, "%s%s", i ? ", " : "",
+					 supported_versions[i]);
+			if (n < 0 || (size_t)n >= sizeof(text) - used)
+				break;
+			used += (size_t)n;
+		}
+	}
+	return text;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fileio.h"
 
 /* A result larger than this is not a CNI result. */
 #define PLUGIN_OUTPUT_MAX (1 << 20)
@@ -113,37 +114,6 @@ static int config_fd(const json_t *config, int *out, struct jn_error *err)
 	return 0;
 }
 
-static int read_output(int fd, char **out, struct jn_error *err)
-{
-	cleanup_free char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	for (;;) {
-		ssize_t n;
-		if (len + 1 >= cap) {
-			char *bigger;
-			if (cap >= PLUGIN_OUTPUT_MAX)
-				return jn_error_set(err, JN_ERR_IO, "the plugin wrote more than %d bytes",
-						    PLUGIN_OUTPUT_MAX);
-			cap = cap ? cap * 2 : 4096;
-			if ((bigger = realloc(buf, cap)) == NULL)
-				return jn_error_set(err, JN_ERR_IO, "out of memory");
-			buf = bigger;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return jn_error_errno(err, JN_ERR_IO, errno, "reading the plugin's output");
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = take_ptr(buf);
-	return 0;
-}
-
 static int wait_plugin(pid_t pid, int *status, struct jn_error *err)
 {
 	int ws;
@@ -197,7 +167,7 @@ int ctlplugin_exec(const struct ctlplugin_call *call, struct ctlplugin_reply *re
 	if (spawn(call, in, out_w, &pid, err) < 0)
 		return -1;
 	close(take_fd(out_w));
-	rc = read_output(out_r, &reply->out, err);
+	rc = fileio_read_stream(out_r, PLUGIN_OUTPUT_MAX, "the plugin's output", &reply->out, err);
 	/* Always reaped, even when its output could not be read. */
 	if (wait_plugin(pid, &reply->status, err) < 0 || rc < 0) {
 		ctlplugin_reply_free(reply);

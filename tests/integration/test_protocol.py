@@ -2,6 +2,7 @@
 that causes it. Each failing call must leave the kernel and the state as
 they were."""
 
+import json
 import os
 
 import jn
@@ -89,7 +90,9 @@ def bad_config_gets_the_right_code_and_changes_nothing(env):
     for conf, code, word in cases:
         node.add(job, "c1", conf=conf).expect_error(code, word)
     r = node.add(job, "c1", conf=dict(base, cniVersion="0.2.0"))
-    expect("1.1.0" in r.json["details"], "error 1 details do not list the supported versions: %r" % r.json)
+    versions = node.run("VERSION", conf=base).expect_ok().json["supportedVersions"]
+    expect(", ".join(versions) in r.json["details"],
+           "error 1 details do not list the supported versions %s: %r" % (versions, r.json))
     expect_same(before, node.fingerprint(contents=True), "rejected configurations")
 
 
@@ -190,6 +193,11 @@ def unreadable_stdin_is_error_5(env):
     finally:
         os.close(fd)
     r.expect_error(5, "stdin")
+    # More than the limit (1 MiB) is refused, naming it, and changes nothing.
+    before = node.fingerprint(contents=True)
+    huge = json.dumps(dict(node.conf(), padding="x" * (1 << 20)))
+    node.add(job, "c1", conf=huge).expect_error(5, "stdin", "larger than 1048576 bytes")
+    expect_same(before, node.fingerprint(contents=True), "an oversized configuration")
 
 
 @test
