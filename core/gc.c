@@ -1,5 +1,6 @@
 #include "core/gc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "core/walk.h"
 #include "kernel/link.h"
 #include "kernel/netns.h"
+#include "netpolicy/netpolicy.h"
 
 struct sweep {
 	const char *state_dir;
@@ -269,12 +271,45 @@ static int gc_one_network(struct state_network *net, const char *name, void *ctx
 	return 0;
 }
 
-static void collect_link(const char *name, void *ctx)
-{
-	struct namelist *links = ctx;
+/* A link named like jobnet's veths, with its master when it was listed. */
+struct candidate {
+	char name[JN_IFNAME_MAX + 1];
+	int master;
+};
 
-	if (names_is_host_veth(name))
-		namelist_add(links, name);
+struct candidates {
+	struct candidate *items;
+	size_t count, cap;
+	bool out_of_memory;
+};
+
+static void collect_link(const char *name, int master_ifindex, void *ctx)
+{
+	struct candidates *c = ctx;
+
+	if (!names_is_host_veth(name) || c->out_of_memory)
+		return;
+	if (c->count == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 32;
+		struct candidate *bigger = realloc(c->items, cap * sizeof(*bigger));
+		if (bigger == NULL) {
+			c->out_of_memory = true;
+			return;
+		}
+		c->items = bigger;
+		c->cap = cap;
+	}
+	snprintf(c->items[c->count].name, sizeof(c->items[c->count].name), "%s", name);
+	c->items[c->count++].master = master_ifindex;
+}
+
+static int list_candidates(struct nl_sock *node, struct candidates *c, struct jn_error *err)
+{
+	if (link_each(node, collect_link, c, err) < 0)
+		return -1;
+	if (c->out_of_memory)
+		return jn_error_set(err, JN_ERR_IO, "out of memory listing the links");
+	return 0;
 }
 
 struct leftovers {
@@ -339,33 +374,93 @@ static int sweep_claims_of_node(const struct namelist *dirs, struct leftovers *l
 	return 0;
 }
 
-static void drop_links(struct nl_sock *node, const struct namelist *candidates, struct leftovers *l)
+/* The ifindexes of the known bridges the node has now, as bridges. */
+static int bridge_ifindexes(struct nl_sock *node, const struct namelist *bridges, int **out, struct jn_error *err)
 {
-	for (size_t i = 0; i < candidates->count; i++) {
-		struct jn_error err = { 0 };
-		const char *name = candidates->items[i];
-		if (namelist_has(&l->known.veths, name))
-			continue;
-		if (link_delete(node, name, &err) < 0)
-			report_failure(l->r, REPORT_FAILED, &err, "link %s (it belongs to no attachment)", name);
-		else
-			report_line(l->r, REPORT_DONE, "link %s (it belongs to no attachment)", name);
+	int *found = calloc(bridges->count ? bridges->count : 1, sizeof(*found));
+
+	if (found == NULL)
+		return jn_error_set(err, JN_ERR_IO, "out of memory");
+	for (size_t i = 0; i < bridges->count; i++) {
+		struct link_facts facts;
+		int rc = link_inspect(node, bridges->items[i], &facts, err);
+		if (rc < 0) {
+			free(found);
+			return -1;
+		}
+		found[i] = rc == 1 && strcmp(facts.kind, "bridge") == 0 ? facts.ifindex : 0;
 	}
+	*out = found;
+	return 0;
 }
 
-/* The links are listed before the records are read: ADD writes a record
- * before it makes the veth, so a veth listed first and named by no record
- * read after is a leftover, not a job being attached. */
+static bool on_known_bridge(const struct candidate *c, const int *bridges, size_t count)
+{
+	for (size_t i = 0; c->master != 0 && i < count; i++)
+		if (bridges[i] == c->master)
+			return true;
+	return false;
+}
+
+static void note_left_alone(struct report *r, const char *name, const struct namelist *state_dirs)
+{
+	if (state_dirs->count == 1)
+		report_line(r, REPORT_NOTE,
+			    "link %s left alone: no record names it, but it is not on a bridge of a "
+			    "network in %s",
+			    name, state_dirs->items[0]);
+	else
+		report_line(r, REPORT_NOTE,
+			    "link %s left alone: no record names it, but it is not on a bridge of a "
+			    "network in the %zu state directories",
+			    name, state_dirs->count);
+}
+
+/* A veth no record names is a leftover only on a bridge of a network of
+ * the state read: a live job's veth on a bridge the state does not know
+ * (gc given an empty or another network's directory) is not the state's to
+ * judge. One with no bridge at all is left too: ADD makes the pair with its
+ * host end already a port of the bridge (one request, which the kernel
+ * undoes whole if enslaving fails), so no step of jobnet leaves one off a
+ * bridge; only a bridge deleted under it or a hand does. */
+static int drop_links(struct nl_sock *node, const struct candidates *candidates, const struct namelist *state_dirs,
+		      struct leftovers *l, struct jn_error *err)
+{
+	cleanup_free int *bridges = NULL;
+
+	if (bridge_ifindexes(node, &l->known.bridges, &bridges, err) < 0)
+		return -1;
+	for (size_t i = 0; i < candidates->count; i++) {
+		struct jn_error failure = { 0 };
+		const struct candidate *c = &candidates->items[i];
+		if (namelist_has(&l->known.veths, c->name))
+			continue;
+		if (!on_known_bridge(c, bridges, l->known.bridges.count))
+			note_left_alone(l->r, c->name, state_dirs);
+		else if (link_delete(node, c->name, &failure) < 0)
+			report_failure(l->r, REPORT_FAILED, &failure, "link %s (it belongs to no attachment)", c->name);
+		else
+			report_line(l->r, REPORT_DONE, "link %s (it belongs to no attachment)", c->name);
+	}
+	return 0;
+}
+
+/* The links (and their bridges) are listed before the records are read:
+ * ADD writes a record before it makes the veth, so a veth listed first and
+ * named by no record read after is a leftover, not a job being attached.
+ * The bridges' ifindexes are looked up after the records are read; a
+ * bridge made again since the links were listed has a new one, and its
+ * ports are then left alone. */
 int gc_sweep_leftovers(const struct namelist *state_dirs, bool links, struct report *r, bool *judged,
 		       struct jn_error *err)
 {
 	struct leftovers l = { .r = r, .verb = links ? "" : " released" };
-	struct namelist candidates = { 0 };
+	struct candidates candidates = { 0 };
 	cleanup_nl_sock struct nl_sock *node = NULL;
 	int *locks = NULL, rc = -1;
 
 	*judged = false;
-	if (links && (link_socket_open(&node, err) < 0 || link_each(node, collect_link, &candidates, err) < 0))
+	if (links && (link_socket_open(&node, err) < 0 || list_candidates(node, &candidates, err) < 0))
 		goto out;
 	if (lock_policies(state_dirs, &locks, err) < 0)
 		goto out;
@@ -379,13 +474,63 @@ int gc_sweep_leftovers(const struct namelist *state_dirs, bool links, struct rep
 			    "was removed as a leftover");
 		goto out;
 	}
-	if (links)
-		drop_links(node, &candidates, &l);
+	if (links && drop_links(node, &candidates, state_dirs, &l, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 	*judged = true;
 out:
-	namelist_free(&candidates);
+	free(candidates.items);
 	known_free(&l.known);
 	return rc;
+}
+
+struct table_bridges {
+	const struct namelist *known;
+	char first_stranger[JN_IFNAME_MAX + 1];
+	size_t strangers;
+};
+
+static void check_table_bridge(const char *bridge, void *ctx)
+{
+	struct table_bridges *t = ctx;
+
+	if (namelist_has(t->known, bridge))
+		return;
+	if (t->strangers++ == 0)
+		snprintf(t->first_stranger, sizeof(t->first_stranger), "%s", bridge);
+}
+
+/* A rebuild keeps only what the records of state_dir explain. Tables that
+ * hold a network (its bridge) no network.json of state_dir names hold the
+ * jobs of another state directory (or gc was given the wrong one): the
+ * rebuild would drop every element of those live jobs. Missing or outdated
+ * tables hold nothing a rebuild could lose that an ADD would not. */
+static bool tables_hold_only_networks_of(const char *state_dir, struct report *r)
+{
+	struct namelist known = { 0 };
+	struct table_bridges t = { .known = &known };
+	struct jn_error err = { 0 };
+	bool current, fine = false;
+
+	if (netpolicy_tables_are_current(&current, &err) < 0) {
+		report_failure(r, REPORT_FAILED, &err, "nftables: not rebuilt");
+		return false;
+	}
+	if (!current)
+		return true;
+	if (known_network_bridges(state_dir, &known, &err) < 0 ||
+	    netpolicy_each_bridge(check_table_bridge, &t, &err) < 0)
+		report_failure(r, REPORT_FAILED, &err, "nftables: not rebuilt");
+	else if (t.strangers > 0)
+		report_line(r, REPORT_NOTE,
+			    "jobnet's nftables tables not rebuilt: they hold the jobs of %zu network(s) that no "
+			    "network in %s names (bridge %s%s), whose elements a rebuild from it would drop",
+			    t.strangers, state_dir, t.first_stranger, t.strangers > 1 ? " and more" : "");
+	else
+		fine = true;
+	namelist_free(&known);
+	return fine;
 }
 
 bool gc_may_rebuild_tables(const struct namelist *state_dirs, struct report *r)
@@ -403,7 +548,7 @@ bool gc_may_rebuild_tables(const struct namelist *state_dirs, struct report *r)
 			    state_dirs->count);
 		return false;
 	}
-	return state_dirs->count == 1;
+	return state_dirs->count == 1 && tables_hold_only_networks_of(state_dirs->items[0], r);
 }
 
 int gc_node(const struct namelist *state_dirs, struct report *r, struct jn_error *err)

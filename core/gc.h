@@ -8,7 +8,10 @@
  * cni.dev/valid-attachments; jobnetctl gc what never finished its ADD or
  * lost its namespace. jobnetctl gc then removes what no record of the node
  * owns (links named like jobnet's veths, port claims), but only when every
- * network and record read: what cannot be read might own anything.
+ * network and record read: what cannot be read might own anything. A link
+ * goes only from a bridge of a network of the state read, and the tables
+ * are rebuilt only when they hold no other network: an empty or wrong
+ * state directory names none of the node's live jobs.
  */
 #ifndef JOBNET_GC_H
 #define JOBNET_GC_H
@@ -58,15 +61,17 @@ int gc_namespace_is_gone(const struct attachment *a, struct jn_error *err);
 
 /* Leftovers of the node: the host port claims in each state directory
  * whose owner no record of any of them names, and (with links) the links
- * named like jobnet's veths that no record names. Nothing is removed when
- * any network or record does not read, or r already holds unreadable
- * state; *judged tells whether the sweep ran. */
+ * named like jobnet's veths that no record names and that are ports of the
+ * bridge of a network of the state (any other is a note). Nothing is
+ * removed when any network or record does not read, or r already holds
+ * unreadable state; *judged tells whether the sweep ran. */
 int gc_sweep_leftovers(const struct namelist *state_dirs, bool links, struct report *r, bool *judged,
 		       struct jn_error *err);
 
 /* Whether jobnet's tables may be rebuilt from state_dirs: not when state
- * did not read (the rebuild would drop what it owns) nor from several
- * directories (the tables hold one's). Says why not in r. */
+ * did not read (the rebuild would drop what it owns), nor from several
+ * directories (the tables hold one's), nor when the tables hold a network
+ * (its bridge) no network.json of the directory names. Says why not in r. */
 bool gc_may_rebuild_tables(const struct namelist *state_dirs, struct report *r);
 
 /* jobnetctl gc: sweep every network of every state directory, stale being

@@ -9,6 +9,7 @@
 #include "core/cluster.h"
 #include "core/netrecord.h"
 #include "core/policy.h"
+#include "core/scan.h"
 #include "core/state.h"
 
 struct peers_net {
@@ -37,6 +38,7 @@ struct peers_run {
 	size_t net_count;
 	struct peers_member *members;
 	size_t count, cap;
+	bool prepared; /* its networks are locked, its members found and planned */
 	struct jn_error *err;
 };
 
@@ -236,19 +238,20 @@ static int write_records(struct peers_run *run, bool after, size_t upto, size_t 
 	return 0;
 }
 
-static void partial_job(const struct peers_member *m, const struct prefix_list *peers,
+static void partial_job(const struct attachment *a, const struct peers_net *where, const struct prefix_list *peers,
 			const struct prefix_list *routers, struct netpolicy_job *job)
 {
-	policy_job_from_attachment(&m->after, &m->where->rec, job);
+	policy_job_from_attachment(a, &where->rec, job);
 	job->peers = peers->items;
 	job->peer_count = peers->count;
 	job->routers = routers->items;
 	job->router_count = routers->count;
 }
 
-/* One transaction for every member; without current tables, the tables
- * are rebuilt from the records, which already say the new facts. */
-static int change_elements(struct peers_run *run, const char *state_dir)
+/* One transaction for every member (undo: the change the other way);
+ * without current tables, the tables are rebuilt from the records, which
+ * already say the facts wanted. */
+static int change_elements(struct peers_run *run, bool undo, struct jn_error *err)
 {
 	cleanup_free struct netpolicy_job *gone = calloc(run->count ? run->count : 1, sizeof(*gone));
 	cleanup_free struct netpolicy_job *added = calloc(run->count ? run->count : 1, sizeof(*added));
@@ -256,24 +259,27 @@ static int change_elements(struct peers_run *run, const char *state_dir)
 	bool sent;
 
 	if (gone == NULL || added == NULL)
-		return jn_error_set(run->err, JN_ERR_IO, "out of memory");
+		return jn_error_set(err, JN_ERR_IO, "out of memory");
 	for (size_t i = 0; i < run->count; i++) {
 		const struct peers_member *m = &run->members[i];
-		if (strcmp(m->after.mode, "bridge") != 0)
+		const struct attachment *a = undo ? &m->before : &m->after;
+		if (strcmp(a->mode, "bridge") != 0)
 			continue; /* a host-mode job has no elements */
-		partial_job(m, &m->lost_peers, &m->lost_routers, &gone[n]);
-		partial_job(m, &m->new_peers, &m->new_routers, &added[n]);
+		partial_job(a, m->where, undo ? &m->new_peers : &m->lost_peers,
+			    undo ? &m->new_routers : &m->lost_routers, &gone[n]);
+		partial_job(a, m->where, undo ? &m->lost_peers : &m->new_peers,
+			    undo ? &m->lost_routers : &m->new_routers, &added[n]);
 		n++;
 	}
-	if (netpolicy_change_remote(gone, added, n, &sent, run->err) < 0)
+	if (netpolicy_change_remote(gone, added, n, &sent, err) < 0)
 		return -1;
-	return sent ? 0 : policy_repair_locked(state_dir, run->err);
+	return sent ? 0 : policy_repair_locked(run->state_dir, err);
 }
 
 /* Open connections to a peer or router a member lost end with their
  * entries. The change itself is in by now: a failure here is reported,
  * and the next DEL of the member deletes every flow of it. */
-static int forget_lost_flows(struct peers_run *run)
+static int forget_lost_flows(struct peers_run *run, struct jn_error *err)
 {
 	int rc = 0;
 
@@ -287,26 +293,28 @@ static int forget_lost_flows(struct peers_run *run)
 		memcpy(lost, m->lost_peers.items, m->lost_peers.count * sizeof(lost[0]));
 		memcpy(lost + m->lost_peers.count, m->lost_routers.items, m->lost_routers.count * sizeof(lost[0]));
 		policy_job_from_attachment(&m->after, &m->where->rec, &job);
-		if (netpolicy_forget_peer_flows(&job, lost, count, run->err) < 0)
+		if (netpolicy_forget_peer_flows(&job, lost, count, err) < 0)
 			rc = -1;
 	}
-	return rc < 0 ? jn_error_wrap(run->err, "the change is in, but an evicted peer's connections may remain") : 0;
+	return rc;
 }
 
-static int commit(struct peers_run *run)
+/* The records, then the elements (undo: back to what they were). On a
+ * failure the records written are put back, so the directory says what it
+ * said before. Records first: whatever happens next, repair makes the
+ * tables say what they say. */
+static int commit(struct peers_run *run, bool undo, struct jn_error *err)
 {
 	cleanup_close int lock = -1;
 	struct jn_error ignored = { 0 };
 	size_t written = 0, undone;
 
-	if (policy_lock(run->state_dir, &lock, run->err) < 0)
+	if (policy_lock(run->state_dir, &lock, err) < 0)
 		return -1;
-	/* Records first: whatever happens next, repair makes the tables say
-	 * what they say. */
-	if (write_records(run, true, run->count, &written, run->err) == 0 && change_elements(run, run->state_dir) == 0)
-		return forget_lost_flows(run);
-	if (write_records(run, false, written, &undone, &ignored) < 0)
-		log_warn("putting back the records of group %s: %s", run->c->group, ignored.msg);
+	if (write_records(run, !undo, run->count, &written, err) == 0 && change_elements(run, undo, err) == 0)
+		return 0;
+	if (write_records(run, undo, written, &undone, &ignored) < 0)
+		log_warn("putting back the records of group %s in %s: %s", run->c->group, run->state_dir, ignored.msg);
 	return -1;
 }
 
@@ -322,25 +330,101 @@ static void finish(struct peers_run *run)
 	free(run->nets);
 }
 
-int peers_apply(const char *state_dir, const struct peers_change *c, peers_member_fn fn, void *ctx,
+/* Lock the networks of the run's directory, find the members and check
+ * their new facts: nothing changes. */
+static int prepare(struct peers_run *run)
+{
+	if (open_networks(run) < 0 || find_members(run) < 0)
+		return -1;
+	if (peers_change_is_empty(run->c))
+		return 0;
+	for (size_t i = 0; i < run->count; i++)
+		if (plan_member(run->c, &run->members[i], run->err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Every directory prepared, in list order (each one's networks in name
+ * order, so two runs never wait for each other), its locks held to the
+ * end. A directory without the group (or the network asked for) is fine
+ * as long as one has it. */
+static int prepare_all(struct peers_run *runs, size_t count, struct jn_error *err)
+{
+	struct jn_error none = { 0 };
+	size_t found = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		struct jn_error e = { 0 };
+		runs[i].err = &e;
+		if (prepare(&runs[i]) == 0) {
+			found++;
+			runs[i].prepared = true;
+		} else if (e.code == JN_ERR_UNKNOWN_CONTAINER) {
+			jn_error_keep_first(&none, &e);
+		} else {
+			*err = e;
+			return -1;
+		}
+		runs[i].err = err;
+	}
+	if (found == 0 && jn_error_keep_first(err, &none) == 0)
+		return jn_error_set(err, JN_ERR_UNKNOWN_CONTAINER, "no state directory to look in");
+	return found == 0 ? -1 : 0;
+}
+
+/* Put back the directories changed before the one that failed, latest
+ * first. What cannot be put back is said in a warning and in err's
+ * details: those records and elements keep the new peers. */
+static void undo_committed(struct peers_run *runs, size_t upto, struct jn_error *err)
+{
+	for (size_t i = upto; i-- > 0;) {
+		struct jn_error failure = { 0 };
+		if (!runs[i].prepared || runs[i].count == 0 || commit(&runs[i], true, &failure) == 0)
+			continue;
+		log_warn("the members of group %s in %s keep the new peers and routers: putting them back failed: %s",
+			 runs[i].c->group, runs[i].state_dir, failure.msg);
+		jn_error_detail(err, "the members in %s keep the change: run the command again once it can go through",
+				runs[i].state_dir);
+	}
+}
+
+static int commit_all(struct peers_run *runs, size_t count, struct jn_error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		if (!runs[i].prepared || runs[i].count == 0 || commit(&runs[i], false, err) == 0)
+			continue;
+		jn_error_wrap(err, "%s", runs[i].state_dir);
+		undo_committed(runs, i, err);
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (runs[i].prepared && forget_lost_flows(&runs[i], err) < 0)
+			rc = -1;
+	return rc < 0 ? jn_error_wrap(err, "the change is in, but an evicted peer's connections may remain") : 0;
+}
+
+int peers_apply(const struct namelist *state_dirs, const struct peers_change *c, peers_member_fn fn, void *ctx,
 		struct jn_error *err)
 {
-	struct peers_run run = { .state_dir = state_dir, .c = c, .err = err };
+	struct peers_run *runs = calloc(state_dirs->count ? state_dirs->count : 1, sizeof(*runs));
 	int rc = -1;
 
-	if (open_networks(&run) < 0 || find_members(&run) < 0)
+	if (runs == NULL)
+		return jn_error_set(err, JN_ERR_IO, "out of memory");
+	for (size_t i = 0; i < state_dirs->count; i++)
+		runs[i] = (struct peers_run){ .state_dir = state_dirs->items[i], .c = c, .err = err };
+	if (prepare_all(runs, state_dirs->count, err) < 0 ||
+	    (!peers_change_is_empty(c) && commit_all(runs, state_dirs->count, err) < 0))
 		goto out;
-	if (!peers_change_is_empty(c)) {
-		for (size_t i = 0; i < run.count; i++)
-			if (plan_member(c, &run.members[i], err) < 0)
-				goto out;
-		if (commit(&run) < 0)
-			goto out;
-	}
-	for (size_t i = 0; i < run.count; i++)
-		fn(&run.members[i].after, ctx);
+	for (size_t i = 0; i < state_dirs->count; i++)
+		for (size_t m = 0; m < runs[i].count; m++)
+			fn(&runs[i].members[m].after, ctx);
 	rc = 0;
 out:
-	finish(&run);
+	for (size_t i = 0; i < state_dirs->count; i++)
+		finish(&runs[i]);
+	free(runs);
 	return rc;
 }

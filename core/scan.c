@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/netrecord.h"
 #include "core/ports.h"
 #include "core/walk.h"
 
@@ -62,9 +63,24 @@ static int add_record(struct state_network *net, const struct attachment *a, voi
 	(void)net;
 	ports_owner(a->network, a->container_id, a->ifname, owner);
 	if (namelist_add(&k->owners, owner) < 0 ||
-	    (a->host_veth[0] != '\0' && namelist_add(&k->veths, a->host_veth) < 0))
+	    (a->host_veth[0] != '\0' && namelist_add(&k->veths, a->host_veth) < 0) ||
+	    (a->bridge[0] != '\0' && namelist_add_unique(&k->bridges, a->bridge) < 0))
 		return -1;
 	return 0;
+}
+
+/* A network.json that does not read only leaves its bridge unknown: gc
+ * then takes nothing on it for a leftover, which errs on the safe side.
+ * The network's own sweep reports the damage. */
+static int add_bridge(struct state_network *net, struct namelist *bridges)
+{
+	struct jn_error err = { 0 };
+	struct netrecord rec;
+	bool found;
+
+	if (netrecord_read(net, &rec, &found, &err) < 0 || !found || rec.bridge[0] == '\0')
+		return 0;
+	return namelist_add_unique(bridges, rec.bridge);
 }
 
 static int scan_network(struct state_network *net, const char *name, void *ctx)
@@ -72,6 +88,8 @@ static int scan_network(struct state_network *net, const char *name, void *ctx)
 	struct jn_error err = { 0 };
 
 	(void)name;
+	if (add_bridge(net, &((struct known *)ctx)->bridges) < 0)
+		return -1; /* out of memory: stop */
 	if (walk_records(net, add_record, note_unreadable, ctx, &err) == 0)
 		return 0;
 	if (!jn_error_is_set(&err))
@@ -94,4 +112,28 @@ void known_free(struct known *k)
 {
 	namelist_free(&k->owners);
 	namelist_free(&k->veths);
+	namelist_free(&k->bridges);
+}
+
+static int add_network_bridge(struct state_network *net, const char *name, void *ctx)
+{
+	(void)name;
+	return add_bridge(net, ctx);
+}
+
+/* A network that does not open adds no bridge: what it owns is not known. */
+static void ignore_problem(void *ctx, const struct jn_error *problem)
+{
+	(void)ctx;
+	(void)problem;
+}
+
+int known_network_bridges(const char *state_dir, struct namelist *bridges, struct jn_error *err)
+{
+	struct walk_ops ops = { .network = add_network_bridge, .problem = ignore_problem, .ctx = bridges };
+	int rc = walk_networks(state_dir, WALK_UNLOCKED, &ops, err);
+
+	if (rc < 0 && !jn_error_is_set(err))
+		return jn_error_set(err, JN_ERR_IO, "out of memory listing the networks of %s", state_dir);
+	return rc;
 }

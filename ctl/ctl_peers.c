@@ -109,32 +109,6 @@ static void print_member(const struct attachment *a, void *ctx)
 	printf("\n");
 }
 
-/* Every state directory's members; a directory without any is fine as
- * long as one has some. */
-static int apply_everywhere(const struct ctl_options *opts, const struct peers_change *c, struct peers_print *print,
-			    struct jn_error *err)
-{
-	struct jn_error none = { 0 };
-	size_t found = 0;
-
-	for (size_t i = 0; i < opts->state_dirs.count; i++) {
-		struct jn_error e = { 0 };
-		if (peers_apply(opts->state_dirs.items[i], c, print_member, print, &e) == 0) {
-			found++;
-		} else if (e.code == JN_ERR_UNKNOWN_CONTAINER) {
-			jn_error_keep_first(&none, &e);
-		} else {
-			*err = e;
-			return -1;
-		}
-	}
-	if (found == 0) {
-		*err = none;
-		return -1;
-	}
-	return 0;
-}
-
 int ctl_peers(int argc, char **argv, struct ctl_options *opts)
 {
 	cleanup_free struct peers_change *c = calloc(1, sizeof(*c));
@@ -148,7 +122,7 @@ int ctl_peers(int argc, char **argv, struct ctl_options *opts)
 	}
 	if (parse_args(argc, argv, c, &err) < 0)
 		return ctl_usage_error(PEERS_USAGE, "%s", err.msg);
-	if (apply_everywhere(opts, c, &print, &err) < 0) {
+	if (peers_apply(&opts->state_dirs, c, print_member, &print, &err) < 0) {
 		ctl_error("%s", err.msg);
 		return CTL_EXIT_FAIL;
 	}

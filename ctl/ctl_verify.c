@@ -142,10 +142,11 @@ static int verify_network(const char *state_dir, struct state_network *net, cons
 	return 0;
 }
 
-static void verify_link(const char *name, void *ctx)
+static void verify_link(const char *name, int master_ifindex, void *ctx)
 {
 	struct verify_run *run = ctx;
 
+	(void)master_ifindex;
 	if (names_is_host_veth(name) && !namelist_has(&run->known.veths, name))
 		drift(run, "node", "link %s belongs to no attachment", name);
 }

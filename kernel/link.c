@@ -464,7 +464,7 @@ int link_inspect(struct nl_sock *sk, const char *name, struct link_facts *out, s
 	return 1;
 }
 
-int link_each(struct nl_sock *sk, link_name_fn fn, void *ctx, struct jn_error *err)
+int link_each(struct nl_sock *sk, link_each_fn fn, void *ctx, struct jn_error *err)
 {
 	cleanup_cache struct nl_cache *cache = NULL;
 	int rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
@@ -472,9 +472,10 @@ int link_each(struct nl_sock *sk, link_name_fn fn, void *ctx, struct jn_error *e
 	if (rc < 0)
 		return nl_error(err, rc, "listing links%s", "");
 	for (struct nl_object *o = nl_cache_get_first(cache); o != NULL; o = nl_cache_get_next(o)) {
-		const char *name = rtnl_link_get_name((struct rtnl_link *)o);
+		struct rtnl_link *link = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(link);
 		if (name != NULL)
-			fn(name, ctx);
+			fn(name, rtnl_link_get_master(link), ctx);
 	}
 	return 0;
 }

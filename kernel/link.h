@@ -75,9 +75,10 @@ struct link_facts {
 };
 /* 1 found, 0 absent, -1 error. */
 int link_inspect(struct nl_sock *sk, const char *name, struct link_facts *out, struct jn_error *err);
-/* Call fn with the name of every link of the socket's namespace. */
-typedef void (*link_name_fn)(const char *name, void *ctx);
-int link_each(struct nl_sock *sk, link_name_fn fn, void *ctx, struct jn_error *err);
+/* Call fn with the name of every link of the socket's namespace and the
+ * ifindex of its master (a bridge it is a port of; 0: none). */
+typedef void (*link_each_fn)(const char *name, int master_ifindex, void *ctx);
+int link_each(struct nl_sock *sk, link_each_fn fn, void *ctx, struct jn_error *err);
 
 /* 1 when ifindex carries addr with its prefix length, else 0. */
 int link_has_address(struct nl_sock *sk, int ifindex, const struct jn_prefix *addr, struct jn_error *err);

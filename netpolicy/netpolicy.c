@@ -7,6 +7,7 @@
 
 #include "base/cleanup.h"
 #include "netpolicy/conntrack.h"
+#include "netpolicy/nfdump.h"
 #include "netpolicy/groups.h"
 #include "netpolicy/nfquery.h"
 #include "netpolicy/nftrun.h"
@@ -473,6 +474,30 @@ int netpolicy_verify_rules(const char *policy_dir, netpolicy_missing_fn report, 
 	if (netpolicy_tables_are_current(&current, err) < 0)
 		return -1;
 	return current ? ruleset_compare(policy_dir, report, ctx, err) : 0;
+}
+
+struct bridge_walk {
+	netpolicy_bridge_fn fn;
+	void *ctx;
+};
+
+/* An ifname key is the name, NUL-padded to IFNAMSIZ. */
+static void on_bridge(const struct nfdump_element *e, void *ctx)
+{
+	struct bridge_walk *w = ctx;
+	char name[JN_IFNAME_MAX + 1];
+	size_t n = e->key_len < JN_IFNAME_MAX ? e->key_len : JN_IFNAME_MAX;
+
+	memcpy(name, e->key, n);
+	name[n] = '\0';
+	w->fn(name, w->ctx);
+}
+
+int netpolicy_each_bridge(netpolicy_bridge_fn fn, void *ctx, struct jn_error *err)
+{
+	struct bridge_walk w = { .fn = fn, .ctx = ctx };
+
+	return nfdump_set(NFPROTO_INET, "bridges", on_bridge, &w, err);
 }
 
 int netpolicy_probe(struct jn_error *err)

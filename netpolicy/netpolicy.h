@@ -144,6 +144,12 @@ int netpolicy_repair(const char *policy_dir, const struct netpolicy_restore *res
 /* Whether both tables exist and were made by this version's templates. */
 int netpolicy_tables_are_current(bool *current, struct jn_error *err);
 
+/* Call fn with each bridge the table inet jobnet holds (one per network
+ * whose elements it holds: its set "bridges"). A missing table is error
+ * 106. */
+typedef void (*netpolicy_bridge_fn)(const char *bridge, void *ctx);
+int netpolicy_each_bridge(netpolicy_bridge_fn fn, void *ctx, struct jn_error *err);
+
 /* Whether the kernel takes the ruleset (STATUS): a dry run of the templates. */
 int netpolicy_probe(struct jn_error *err);
 

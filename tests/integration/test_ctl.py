@@ -206,3 +206,72 @@ def a_state_dir_that_is_not_there_removes_nothing(env):
     jn.expect_same(before, node.fingerprint(contents=True), "the node after commands on a missing state directory")
     node.delete("c1").expect_ok()
     node.expect_clean("c1")
+
+
+def _peers_state(node, state_dir, network, cid):
+    """A member's peers as its record says, and the elements naming them."""
+    with open(os.path.join(state_dir, network, "attachments", "%s:eth0" % cid)) as f:
+        peers = json.load(f)["facts"]["peers"]
+    return peers, sorted(text for _, name, _, text in node.elements() if "192.0.2.7" in text)
+
+
+@test
+def peers_changes_no_state_directory_while_another_fails(env):
+    """The group has members in two state directories (two networks of the
+    conf dir). When the second cannot take the change (a record that does
+    not read; a record that cannot be written), the first is left as it
+    was, or put back: its record and its elements."""
+    node = env.node(name="peersa")
+    dir_b = env.tempdir("peers-b")
+    confs = {"peersa": node.conf(bridge="jnpeersa0", subnet="10.77.0.0/24"),
+             "peersb": node.conf(name="peersb", bridge="jnpeersb0", subnet="10.78.0.0/24", stateDir=dir_b)}
+    conf_dir = env.tempdir("peers-netd")
+    for i, (name, conf) in enumerate(sorted(confs.items())):
+        plugin = {k: v for k, v in conf.items() if k not in ("cniVersion", "name")}
+        with open(os.path.join(conf_dir, "%d0-%s.conflist" % (i + 1, name)), "w") as f:
+            json.dump({"cniVersion": "1.1.0", "name": name, "plugins": [plugin]}, f)
+    for cid, name, group in (("pa1", "peersa", "G"), ("pb1", "peersb", "G"), ("pb2", "peersb", "H")):
+        conf = dict(confs[name], runtimeConfig={"jobnet": {"group": group}})
+        env.remember(cid, node.add(env.netns(cid), cid, conf=conf).expect_ok())
+    listing = json.loads(node.ctl("--conf-dir", conf_dir, "peers", "G", "--json", state_dir=False).stdout)
+    expect_eq(sorted(m["containerID"] for m in listing), ["pa1", "pb1"], "the members through the conf dir")
+    before = node.fingerprint(contents=True)
+    expect_eq(_peers_state(node, node.state_dir, "peersa", "pa1"), ([], []), "pa1 before the change")
+    attachments_b = os.path.join(dir_b, "peersb", "attachments")
+
+    def refused(what):
+        p = node.ctl("--conf-dir", conf_dir, "peers", "G", "--add", "192.0.2.7", check=False, state_dir=False)
+        expect_eq(p.returncode, 1, "jobnetctl peers with %s: %s%s" % (what, p.stdout, p.stderr))
+        expect_eq(_peers_state(node, node.state_dir, "peersa", "pa1"), ([], []), "pa1 after peers with " + what)
+        expect_eq(_peers_state(node, dir_b, "peersb", "pb1")[0], [], "pb1's record after peers with " + what)
+        jn.expect_same(before, node.fingerprint(contents=True), "the first directory after peers with " + what)
+        return p.stderr
+
+    # A record of the second directory (not a member's) that does not read.
+    record = os.path.join(attachments_b, "pb2:eth0")
+    with open(record) as f:
+        saved = f.read()
+    with open(record, "w") as f:
+        f.write('{"containerID": ')
+    stderr = refused("a record cut short in the second directory")
+    expect("pb2:eth0" in stderr, "peers does not name the record that does not read: %s" % stderr)
+    with open(record, "w") as f:
+        f.write(saved)
+    # A member's record of the second directory that cannot be written (its
+    # copy, written first, is a directory): the first has changed by then.
+    copy = os.path.join(attachments_b, ".pb1:eth0.copy")
+    with open(copy) as f:
+        saved = f.read()
+    os.remove(copy)
+    os.mkdir(copy)
+    refused("a record that cannot be written in the second directory")
+    os.rmdir(copy)
+    with open(copy, "w") as f:
+        f.write(saved)
+    node.ctl("--conf-dir", conf_dir, "peers", "G", "--add", "192.0.2.7", state_dir=False)
+    for state_dir, network, cid in ((node.state_dir, "peersa", "pa1"), (dir_b, "peersb", "pb1")):
+        expect_eq(_peers_state(node, state_dir, network, cid)[0], ["192.0.2.7/32"],
+                  "%s's record once both directories take the change" % cid)
+    elements = _peers_state(node, node.state_dir, "peersa", "pa1")[1]
+    for prefix in ("10.77.0.", "10.78.0."):
+        expect(any(prefix in e for e in elements), "no peer element of the %sx member: %r" % (prefix, elements))

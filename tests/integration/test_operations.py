@@ -124,7 +124,8 @@ def gc_removes_what_has_no_namespace(env):
     node = topo.node
     a1, a2 = topo.jobs["a1"], topo.jobs["a2"]
     a1.ns.delete()
-    node.ns.ip("link", "add", "jn0123456789ab", "type", "veth", "peer", "name", "jnorphanpeer")
+    # A leftover: named like a veth of jobnet's, on neta's bridge, in no record.
+    node.ns.ip("link", "add", "jn0123456789ab", "master", "jobnet0", "type", "veth", "peer", "name", "jnorphanpeer")
     os.makedirs(os.path.join(node.state_dir, "policy", "ports", "tcp-4444"))
     os.symlink("neta:gone:eth0", os.path.join(node.state_dir, "policy", "ports", "tcp-4444", "any"))
     out = node.ctl("gc").stdout
@@ -262,6 +263,51 @@ def _state_of(topo, jobs):
                     for f in os.listdir(os.path.join(ports, d)))
     return ([j.veth for j in jobs if node.ns.link_exists(j.veth)],
             [j.addr[4] for j in jobs if j.addr[4] in text], claims)
+
+
+@test
+def gc_with_the_wrong_state_dir_removes_nothing_of_the_live_jobs(env):
+    """gc run on an empty directory, or on another network's state, finds
+    no record of the node's live jobs: it must not take their veths for
+    leftovers, nor rebuild the tables without their elements, nor drop
+    their port claims. A leftover on a bridge of the state it read still
+    goes."""
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("b1", "netb", {"group": "B"})])
+    node = topo.node
+    conf = dict(topo.confs["netb"], runtimeConfig={"jobnet": {"group": "B"},
+                                                   "portMappings": [{"hostPort": 4556, "containerPort": JOB_TCP,
+                                                                     "protocol": "tcp"}]})
+    r = node.add(env.netns("web"), "web", conf=conf).expect_ok()
+    env.remember("web", r)
+    live = [topo.jobs["a1"], topo.jobs["b1"], Job("web", "netb", {"group": "B"}, None, r)]
+    # Another network with a state directory of its own, and one job.
+    other = env.tempdir("other-state")
+    netc = node.conf(name="netc", bridge="jobnet2", subnet="10.63.0.0/24", subnet6="fd63::/64", stateDir=other)
+    rc = node.add(env.netns("c1"), "c1", conf=netc).expect_ok()
+    env.remember("c1", rc)
+    c1 = Job("c1", "netc", {}, None, rc)
+    before = _state_of(topo, live)
+    expect_eq(before[:2], ([j.veth for j in live], [j.addr[4] for j in live]), "the jobs before gc")
+    expect(any("netb:web:eth0" in c for c in before[2]), "web's port claim: %r" % before[2])
+    # Leftovers named like jobnet's veths: one on netc's bridge, one on no bridge.
+    node.ns.ip("link", "add", "jn0123456789ab", "master", "jobnet2", "type", "veth", "peer", "name", "jnorphanpeer")
+    node.ns.ip("link", "add", "jn0123456789cd", "type", "veth", "peer", "name", "jnloosepeer")
+    empty = env.tempdir("empty-state")
+    for state_dir in (empty, other):
+        out = node.ctl("--state-dir", state_dir, "gc", state_dir=False).stdout
+        expect_eq(_state_of(topo, live), before, "the live jobs after gc --state-dir %s" % state_dir)
+        for j in live:
+            expect("link %s left alone" % j.veth in out, "gc does not say it left %s alone:\n%s" % (j.veth, out))
+        expect(node.ns.link_exists(c1.veth), "gc --state-dir %s removed netc's live job's veth" % state_dir)
+        expect(c1.addr[4] in json.dumps(jobnet_state(node)), "netc's job's elements after gc")
+        expect(node.ns.link_exists("jn0123456789cd"), "gc removed a jobnet-like veth on no bridge")
+        expect(node.ns.link_exists("jn0123456789ab") == (state_dir == empty),
+               "the leftover on netc's bridge after gc --state-dir %s:\n%s" % (state_dir, out))
+    expect_eq(sorted(f for f in os.listdir(os.path.join(other, "netc", "attachments")) if not f.startswith(".")),
+              ["c1:eth0"], "netc's records after gc")
+    out = node.ctl("gc").stdout
+    expect("0 removed, 0 failure(s)" in out, "gc on the right state after the wrong ones:\n%s" % out)
+    expect_eq(_state_of(topo, live), before, "the live jobs after gc on their own state")
 
 
 @test
