@@ -633,10 +633,21 @@ class PidNs:
         for _ in range(8):
             out = self._sh(first + run + " </dev/null >/dev/null 2>&1 & echo $!", netns)
             if pid is None or out == str(pid):
+                # unshare execs sleep once it has its namespace: until then
+                # the PID's namespace is the runner's own (the machine's).
+                wait_for(lambda: self._comm(int(out)) == "sleep", timeout=5,
+                         what="process %s in its namespace" % out)
                 return int(out)
             if out.isdigit():
                 self.kill(int(out))
         return None
+
+    def _comm(self, pid):
+        try:
+            with open("/proc/%d/root/proc/%d/comm" % (self.init, pid)) as f:
+                return f.read().strip()
+        except OSError:
+            return None
 
     def kill(self, pid):
         self._sh("kill -9 %d" % pid, None)
