@@ -234,6 +234,22 @@ static enum peer_kind peer_kind(const struct netpolicy_job *job, const struct jn
 	return PEER_CALLER;
 }
 
+/* A member given as one address goes in job_mutual, whose exact lookup
+ * costs every packet between the two less than job_mutual_ranges's. */
+static void render_member(const struct render_sink *sink, const struct element *pair, const struct jn_prefix *peer)
+{
+	struct element e = *pair;
+	char set[32];
+
+	if (peer->len == addr_bits(peer->addr.family)) {
+		e.key[1] = address(&peer->addr);
+		e.set = family_set("job_mutual", peer->addr.family, set, sizeof(set));
+	} else {
+		e.set = family_set("job_mutual_ranges", peer->addr.family, set, sizeof(set));
+	}
+	emit(sink, &e);
+}
+
 /* base holds the job's address as its first key field and the comment.
  * Deleting removes a pair from every set it could be in: the cluster may
  * have changed since it went in, and an absent element is fine. */
@@ -251,10 +267,8 @@ static void render_remote(const struct render_sink *sink, const struct netpolicy
 		e.key[1] = prefix(&job->peers[p]);
 		e.set = family_set("job_peers", family, set, sizeof(set));
 		emit(sink, &e);
-		if (kind == PEER_MEMBER || sink->op == RENDER_DELETE) {
-			e.set = family_set("job_mutual", family, set, sizeof(set));
-			emit(sink, &e);
-		}
+		if (kind == PEER_MEMBER || sink->op == RENDER_DELETE)
+			render_member(sink, &e, &job->peers[p]);
 		if (kind == PEER_CALLER || sink->op == RENDER_DELETE) {
 			e.set = family_set("job_inbound", family, set, sizeof(set));
 			emit(sink, &e);

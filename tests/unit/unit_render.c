@@ -119,7 +119,7 @@ static void test_pairs_with_other_nodes(void **state)
 {
 	struct netpolicy_job job;
 	struct netpolicy_network net;
-	struct jn_prefix peer, protect, cluster, peers[2], router;
+	struct jn_prefix peer, protect, cluster, peers[3], router;
 	struct jn_service service;
 	struct strbuf sb = STRBUF_INIT;
 	const char *t;
@@ -129,9 +129,10 @@ static void test_pairs_with_other_nodes(void **state)
 	assert_true(prefix_parse("10.0.0.0/16", true, &cluster));
 	assert_true(prefix_parse("10.0.1.5/32", true, &peers[0]));
 	assert_true(prefix_parse("10.9.0.0/16", true, &peers[1]));
+	assert_true(prefix_parse("10.0.4.0/24", true, &peers[2]));
 	assert_true(prefix_parse("10.0.3.11/32", true, &router));
 	job.peers = peers;
-	job.peer_count = 2;
+	job.peer_count = 3;
 	job.routers = &router;
 	job.router_count = 1;
 	job.cluster = &cluster;
@@ -140,17 +141,23 @@ static void test_pairs_with_other_nodes(void **state)
 	net.cluster_count = 1;
 	render_network(&sb, RENDER_ADD, &net);
 	expect_line(strbuf_text(&sb), "add element inet jobnet cluster4 { \"jobnet0\" . 10.0.0.0/16 comment");
-	/* A worker: its peer inside the cluster is a member on another node,
-	 * the one outside may call it; routers may call it. */
+	/* A worker: its peers inside the cluster are members on other nodes
+	 * (one address in the exact set, a range in the interval one), the one
+	 * outside may call it; routers may call it. */
 	strbuf_reset(&sb);
 	render_job(&sb, RENDER_ADD, &job);
 	t = strbuf_text(&sb);
 	expect_line(t, "add element inet jobnet job_peers4 { 10.0.0.2 . 10.0.1.5/32 comment");
 	expect_line(t, "add element inet jobnet job_peers4 { 10.0.0.2 . 10.9.0.0/16 comment");
-	expect_line(t, "add element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5/32 comment");
+	expect_line(t, "add element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5 comment");
+	expect_line(t, "add element inet jobnet job_mutual_ranges4 { 10.0.0.2 . 10.0.4.0/24 comment");
 	expect_line(t, "add element inet jobnet job_inbound4 { 10.0.0.2 . 10.9.0.0/16 comment");
 	expect_line(t, "add element inet jobnet job_inbound4 { 10.0.0.2 . 10.0.3.11/32 comment");
+	assert_null(strstr(t, "job_mutual4 { 10.0.0.2 . 10.0.1.5/32"));
+	assert_null(strstr(t, "job_mutual_ranges4 { 10.0.0.2 . 10.0.1.5"));
+	assert_null(strstr(t, "job_mutual4 { 10.0.0.2 . 10.0.4.0"));
 	assert_null(strstr(t, "job_mutual4 { 10.0.0.2 . 10.9.0.0/16"));
+	assert_null(strstr(t, "job_mutual_ranges4 { 10.0.0.2 . 10.9.0.0/16"));
 	assert_null(strstr(t, "job_inbound4 { 10.0.0.2 . 10.0.1.5/32"));
 	assert_null(strstr(t, "job_peers4 { 10.0.0.2 . 10.0.3.11/32"));
 	assert_null(strstr(t, "job_mutual6"));
@@ -160,7 +167,8 @@ static void test_pairs_with_other_nodes(void **state)
 	render_job(&sb, RENDER_ADD, &job);
 	t = strbuf_text(&sb);
 	expect_line(t, "add element inet jobnet job_peers4 { 10.0.0.2 . 10.0.1.5/32 comment");
-	assert_null(strstr(t, "job_mutual4 { 10.0.0.2 . 10.0.1.5/32"));
+	assert_null(strstr(t, "job_mutual4 { 10.0.0.2 . 10.0.1.5"));
+	assert_null(strstr(t, "job_mutual_ranges4"));
 	assert_null(strstr(t, "job_inbound4 { 10.0.0.2 . 10.9.0.0/16"));
 	/* Removal needs no cluster: a pair goes from every set it can be in. */
 	job.router = false;
@@ -168,16 +176,17 @@ static void test_pairs_with_other_nodes(void **state)
 	strbuf_reset(&sb);
 	render_job(&sb, RENDER_DELETE, &job);
 	t = strbuf_text(&sb);
-	expect_line(t, "delete element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5/32 }");
+	expect_line(t, "delete element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5 }");
 	expect_line(t, "delete element inet jobnet job_inbound4 { 10.0.0.2 . 10.0.1.5/32 }");
-	expect_line(t, "delete element inet jobnet job_mutual4 { 10.0.0.2 . 10.9.0.0/16 }");
+	expect_line(t, "delete element inet jobnet job_mutual_ranges4 { 10.0.0.2 . 10.9.0.0/16 }");
+	expect_line(t, "delete element inet jobnet job_mutual_ranges4 { 10.0.0.2 . 10.0.4.0/24 }");
 	expect_line(t, "delete element inet jobnet job_inbound4 { 10.0.0.2 . 10.0.3.11/32 }");
 	/* Only the pairs with other nodes, for jobnetctl peers. */
 	job.cluster_count = 1;
 	strbuf_reset(&sb);
 	render_job_remote_to(&(struct render_sink){ .op = RENDER_ADD, .text = &sb }, &job);
 	t = strbuf_text(&sb);
-	expect_line(t, "add element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5/32 comment");
+	expect_line(t, "add element inet jobnet job_mutual4 { 10.0.0.2 . 10.0.1.5 comment");
 	assert_null(strstr(t, "job_addrs4"));
 	assert_null(strstr(t, "port_ip4"));
 	strbuf_free(&sb);
