@@ -98,14 +98,22 @@ static int scan_network(struct state_network *net, const char *name, void *ctx)
 	return 0;
 }
 
+/* Walk state_dir's networks without their locks; a failure the walk did not
+ * describe is running out of memory listing what. */
+static int walk_unlocked(const char *state_dir, const struct walk_ops *ops, const char *what, struct jn_error *err)
+{
+	int rc = walk_networks(state_dir, WALK_UNLOCKED, ops, err);
+
+	if (rc < 0 && !jn_error_is_set(err))
+		return jn_error_set(err, JN_ERR_IO, "out of memory listing the %s of %s", what, state_dir);
+	return rc;
+}
+
 int known_scan(const char *state_dir, struct known *k, struct jn_error *err)
 {
 	struct walk_ops ops = { .network = scan_network, .problem = note_unreadable, .ctx = k };
-	int rc = walk_networks(state_dir, WALK_UNLOCKED, &ops, err);
 
-	if (rc < 0 && !jn_error_is_set(err))
-		return jn_error_set(err, JN_ERR_IO, "out of memory listing the attachments of %s", state_dir);
-	return rc;
+	return walk_unlocked(state_dir, &ops, "attachments", err);
 }
 
 void known_free(struct known *k)
@@ -131,9 +139,6 @@ static void ignore_problem(void *ctx, const struct jn_error *problem)
 int known_network_bridges(const char *state_dir, struct namelist *bridges, struct jn_error *err)
 {
 	struct walk_ops ops = { .network = add_network_bridge, .problem = ignore_problem, .ctx = bridges };
-	int rc = walk_networks(state_dir, WALK_UNLOCKED, &ops, err);
 
-	if (rc < 0 && !jn_error_is_set(err))
-		return jn_error_set(err, JN_ERR_IO, "out of memory listing the networks of %s", state_dir);
-	return rc;
+	return walk_unlocked(state_dir, &ops, "networks", err);
 }

@@ -265,6 +265,17 @@ def _state_of(topo, jobs):
             [j.addr[4] for j in jobs if j.addr[4] in text], claims)
 
 
+def _two_networks_and_a_mapped_job(env, host_port):
+    """a1 on neta, b1 on netb, and web on netb behind host_port (a claim)."""
+    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("b1", "netb", {"group": "B"})])
+    conf = dict(topo.confs["netb"], runtimeConfig={"jobnet": {"group": "B"},
+                                                   "portMappings": [{"hostPort": host_port, "containerPort": JOB_TCP,
+                                                                     "protocol": "tcp"}]})
+    r = topo.node.add(env.netns("web"), "web", conf=conf).expect_ok()
+    env.remember("web", r)
+    return topo, Job("web", "netb", {"group": "B"}, None, r)
+
+
 @test
 def gc_with_the_wrong_state_dir_removes_nothing_of_the_live_jobs(env):
     """gc run on an empty directory, or on another network's state, finds
@@ -272,14 +283,9 @@ def gc_with_the_wrong_state_dir_removes_nothing_of_the_live_jobs(env):
     leftovers, nor rebuild the tables without their elements, nor drop
     their port claims. A leftover on a bridge of the state it read still
     goes."""
-    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("b1", "netb", {"group": "B"})])
+    topo, web = _two_networks_and_a_mapped_job(env, 4556)
     node = topo.node
-    conf = dict(topo.confs["netb"], runtimeConfig={"jobnet": {"group": "B"},
-                                                   "portMappings": [{"hostPort": 4556, "containerPort": JOB_TCP,
-                                                                     "protocol": "tcp"}]})
-    r = node.add(env.netns("web"), "web", conf=conf).expect_ok()
-    env.remember("web", r)
-    live = [topo.jobs["a1"], topo.jobs["b1"], Job("web", "netb", {"group": "B"}, None, r)]
+    live = [topo.jobs["a1"], topo.jobs["b1"], web]
     # Another network with a state directory of its own, and one job.
     other = env.tempdir("other-state")
     netc = node.conf(name="netc", bridge="jobnet2", subnet="10.63.0.0/24", subnet6="fd63::/64", stateDir=other)
@@ -312,14 +318,8 @@ def gc_with_the_wrong_state_dir_removes_nothing_of_the_live_jobs(env):
 
 @test
 def gc_and_repair_remove_nothing_of_a_network_they_cannot_read(env):
-    topo = Topology(env, jobs=[("a1", "neta", {"group": "A"}), ("b1", "netb", {"group": "B"})])
+    topo, web = _two_networks_and_a_mapped_job(env, 4555)
     node = topo.node
-    conf = dict(topo.confs["netb"], runtimeConfig={"jobnet": {"group": "B"},
-                                                   "portMappings": [{"hostPort": 4555, "containerPort": JOB_TCP,
-                                                                     "protocol": "tcp"}]})
-    r = node.add(env.netns("web"), "web", conf=conf).expect_ok()
-    env.remember("web", r)
-    web = Job("web", "netb", {"group": "B"}, None, r)
     live = [topo.jobs["b1"], web]
     before = _state_of(topo, live)
     expect_eq(before[:2], ([j.veth for j in live], [j.addr[4] for j in live]), "netb's jobs before gc")
