@@ -6,7 +6,11 @@ Two networks: "gpu" at level 3 (FORCED_BRIDGE) and "shared" at level 2
 job holding part of the instance, a lone job, and a job that shares the
 node's network. For each: the decision (jobnetctl decide), then ADD; then
 jobnetctl list, the nftables table and the reachability matrix; then DEL of
-everything. The machine's own network namespace is never touched.
+everything. Then two nodes on one underlay (a fabric namespace), each with
+its own job subnet inside one cluster subnet: the master of a distributed
+run starts on node 1, a worker on node 2 with the master as its peer, and
+`jobnetctl peers` on node 1 admits the worker once its address is known.
+The machine's own network namespace is never touched.
 """
 
 import json
@@ -16,6 +20,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 
+import cluster as cl  # noqa: E402
 import jn  # noqa: E402
 
 JOBS = [
@@ -86,6 +91,41 @@ def attach_all(env, node, confs, paths):
     return jobs
 
 
+def probe_line(label, src, dst, port=cl.JOB_TCP):
+    outcome, seen = jn.tcp_probe(src.ns, dst.addr[4], port)[:2]
+    detail = " (it sees %s)" % seen if outcome == "reached" else ""
+    print("  %-44s %s%s" % (label, outcome, detail))
+
+
+def across_nodes(env):
+    """A torchrun-shaped launch over two nodes: master first, worker after."""
+    two = cl.Cluster(env, nodes=2)
+    n1, n2 = two.node(1), two.node(2)
+    banner("across nodes: node 1 %s, node 2 %s, underlay %s" % (n1.ns.name, n2.ns.name, two.fabric.name))
+    master = n1.add("master", 10, {"group": "run-9", "multinode": True}, conf=n1.conf(networkMode=3))
+    worker = n2.add("worker", 20, {"group": "run-9", "multinode": True,
+                                   "peers": [cl.host_prefix(a) for a in master.addr.values()]},
+                    conf=n2.conf(networkMode=3))
+    other = n2.add("other", 21, {"group": "run-5"}, conf=n2.conf(networkMode=3))
+    for job in (master, worker, other):
+        print("%-7s on node %d: %s" % (job.name, job.node.k, ", ".join(job.addr.values())))
+    print("before node 1 knows the worker:")
+    probe_line("worker (node 2) -> master (node 1)", worker, master)
+    added = ",".join(cl.host_prefix(a) for a in worker.addr.values())
+    print("$ jobnetctl peers run-9 --add %s   (on node 1)" % added)
+    n1.ctl("peers", "run-9", "--add", added)
+    probe_line("worker (node 2) -> master (node 1)", worker, master)
+    probe_line("master (node 1) -> worker (node 2)", master, worker)
+    probe_line("other (node 2, another run) -> master", other, master)
+    outcome = jn.tcp_probe(two.host, master.addr[4], cl.JOB_TCP)[0]
+    print("  %-44s %s" % ("a host of the underlay -> master", outcome))
+    banner("DEL on both nodes")
+    for job in (worker, other):
+        n2.node.delete(job.name, conf=n2.conf(networkMode=3)).expect_ok()
+    n1.node.delete(master.name, conf=n1.conf(networkMode=3)).expect_ok()
+    print("node 1: %d attachment(s), node 2: %d" % (len(n1.node.records()), len(n2.node.records())))
+
+
 def main():
     root = os.path.dirname(HERE)
     build = os.environ.get("BUILD", os.path.join(root, "build"))
@@ -113,6 +153,7 @@ def main():
         for name, (_, network) in jobs.items():
             node.delete(name, conf=confs[network]).expect_ok()
         print(node.ctl("list").stdout, end="")
+        across_nodes(env)
     finally:
         problems = env.close()
     if problems:
