@@ -410,6 +410,14 @@ def the_demo_runs_and_leaves_nothing(env):
         expect(w in proc.stdout, "the demo does not show %r" % w)
     router_row = [l for l in proc.stdout.splitlines() if l.startswith("router ")][-1]
     expect(router_row.split()[4:6] == ["yes", "yes"], "the demo's router row %r" % router_row)
+    # Across nodes: the probe lines, in order, with their outcomes.
+    across = proc.stdout.split("== across nodes")[-1].split("== DEL on both nodes")[0]
+    probes = [" ".join(l.split()) for l in across.splitlines() if " -> " in l]
+    expect_eq(probes, ["worker (node 2) -> master (node 1) timeout",
+                       "worker (node 2) -> master (node 1) reached (it sees 10.70.2.20)",
+                       "master (node 1) -> worker (node 2) reached (it sees 10.70.1.10)",
+                       "other (node 2, another run) -> master timeout",
+                       "a host of the underlay -> master timeout"], "the demo's probes across nodes")
     left = [n for n in os.listdir(jn.NETNS_DIR) if n.startswith(prefix)] if os.path.isdir(jn.NETNS_DIR) else []
     expect_eq(left, [], "namespaces after the demo")
     jn.wait_for(lambda: not jn.relays(), timeout=2.0)
