@@ -38,6 +38,8 @@ int ctl_peers(int argc, char **argv, struct ctl_options *opts);
 
 /* Print "jobnetctl: <message>" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error record on stderr: its message, and its details when it has any. */
+void ctl_error_record(const struct jn_error *err);
 /* Print "jobnetctl: warning: <message>" to stderr. */
 void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -84,7 +84,7 @@ int ctl_decide(int argc, char **argv, struct ctl_options *opts)
 	if (parse_args(argc, argv, &args, &err) < 0)
 		return ctl_usage_error(DECIDE_USAGE, "%s", err.msg);
 	if (ctlconf_load(args.config, args.conf_dir, &conf, used, &err) < 0) {
-		ctl_error("%s", err.msg);
+		ctl_error_record(&err);
 		return CTL_EXIT_FAIL;
 	}
 	mode_decide(conf.network_mode, &args.facts, &decision);

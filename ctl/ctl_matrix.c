@@ -246,7 +246,7 @@ int ctl_matrix(int argc, char **argv, struct ctl_options *opts)
 		else
 			opened = netns_run(m->ep[i].netns_fd, open_sockets, &m->ep[i], &err);
 		if (opened < 0) {
-			ctl_error("%s", err.msg);
+			ctl_error_record(&err);
 			rc = -1;
 		}
 	}

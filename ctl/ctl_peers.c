@@ -123,7 +123,7 @@ int ctl_peers(int argc, char **argv, struct ctl_options *opts)
 	if (parse_args(argc, argv, c, &err) < 0)
 		return ctl_usage_error(PEERS_USAGE, "%s", err.msg);
 	if (peers_apply(&opts->state_dirs, c, print_member, &print, &err) < 0) {
-		ctl_error("%s", err.msg);
+		ctl_error_record(&err);
 		return CTL_EXIT_FAIL;
 	}
 	if (opts->json && ctlout_print_json(list, JSON_INDENT(2)) < 0)

@@ -15,7 +15,7 @@ int ctl_repair(int argc, char **argv, struct ctl_options *opts)
 		return ctl_usage_error("jobnetctl repair", "unexpected argument \"%s\"", argv[1]);
 	rc = repair_node(&opts->state_dirs, &r, &err);
 	if (rc < 0 && !report_has_problems(&r))
-		ctl_error("%s", err.msg); /* nothing was reported: it did not start */
+		ctl_error_record(&err); /* nothing was reported: it did not start */
 	printf("%zu repair(s), %zu failure(s), %zu left for gc", r.count[REPORT_DONE], r.count[REPORT_FAILED],
 	       r.count[REPORT_LEFT]);
 	if (r.count[REPORT_UNREADABLE] > 0)

@@ -46,6 +46,14 @@ void ctl_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void ctl_error_record(const struct jn_error *err)
+{
+	if (err->details[0] != '\0')
+		ctl_error("%s (%s)", err->msg, err->details);
+	else
+		ctl_error("%s", err->msg);
+}
+
 void ctl_warn(const char *fmt, ...)
 {
 	va_list ap;

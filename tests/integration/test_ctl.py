@@ -129,6 +129,13 @@ def every_bad_flag_is_named_and_changes_nothing(env):
         expect(words in proc.stderr and "usage: jobnetctl" in proc.stderr,
                "%s: stderr %r lacks %r" % (what, proc.stderr, words))
         expect_eq(proc.stdout, "", what + ": stdout")
+    # An error's details reach stderr with its message.
+    path = os.path.join(env.tempdir("conf"), "old.conf")
+    with open(path, "w") as f:
+        json.dump(dict(node.conf(), cniVersion="0.2.0"), f)
+    proc = node.ctl("decide", "--config", path, check=False)
+    expect(proc.returncode != 0 and "0.2.0" in proc.stderr and "supported versions: 0.3.0" in proc.stderr,
+           "decide on a config of an unsupported version: %d %r" % (proc.returncode, proc.stderr))
     jn.expect_same(before, node.fingerprint(contents=True), "the node after bad invocations")
     node.delete("kept").expect_ok()
     node.expect_clean("kept")
