@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +96,9 @@ int fileio_read_stream(int fd, size_t max, const char *what, char **out, struct 
 {
 	cleanup_free char *buf = NULL;
 	size_t len = 0, cap = 0;
+
+	if (max > SIZE_MAX / 4)
+		return jn_error_set(err, JN_ERR_IO, "reading %s: a limit of %zu bytes is too large", what, max);
 
 	for (;;) {
 		ssize_t n;

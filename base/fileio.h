@@ -30,7 +30,8 @@ bool fileio_is_temporary(const char *entry);
 
 /* Read fd to its end into a NUL-terminated buffer of at most max bytes
  * (EINTR resumed). what names the stream in messages ("the configuration
- * on stdin"): code 5 with the errno, or naming the limit. */
+ * on stdin"): code 5 with the errno, or naming the limit (which must not
+ * exceed SIZE_MAX / 4). */
 int fileio_read_stream(int fd, size_t max, const char *what, char **out, struct jn_error *err);
 
 #endif

@@ -14,6 +14,6 @@ extern const char netpolicy_template_bridge[];
 /* The comment both tables carry; a live table with another comment was
  * made by another jobnet version and is rebuilt. A unit test checks that
  * the templates say the same. */
-#define NETPOLICY_RULESET_ID "jobnet ruleset 10"
+#define NETPOLICY_RULESET_ID "jobnet ruleset 11"
 
 #endif

@@ -207,9 +207,26 @@ def a_port_no_add_listed_forwards_nothing(env):
     expect_eq(arrived(sink, b"posing"), [], "datagrams from an unlisted port posing as a member")
     expect_eq(arrived(sink, b"itself"), [], "datagrams from an unlisted port")
     expect_eq(neighbour_mac(topo, a2.addr[4]), a2.mac, "the node's entry for a2 after the unlisted port's ARP")
+    # Nor is it sent anything: a listed job's unicast frame to its MAC, a
+    # broadcast, and the node's own datagram.
+    into = env.listener.sink(intruder, "10.61.0.250", SINK_PORT)
+    for dst, tag in ((mac, b"unicast"), ("ff:ff:ff:ff:ff:ff", b"broadcast")):
+        frames.send(a1.ns, "eth0", frames.ethernet(dst, a1.mac, frames.ETH_P_IP,
+                                                    frames.ipv4_udp(a1.addr[4], "10.61.0.250", 4000, SINK_PORT, tag)))
+    topo.ns.ip("neigh", "replace", "10.61.0.250", "lladdr", mac, "dev", "jobnet0")
+    topo.ns.run("sh", "-c", "echo node | socat - UDP4-SENDTO:10.61.0.250:%d" % SINK_PORT)
+    time.sleep(NOTHING_COMES)
+    expect_eq([d for _, d in into], [], "what the unlisted port's namespace received")
     # Only the rule for unlisted ports stops it: without it the frame passes.
     topo.node.nft("flush", "chain", "bridge", "jobnet", "prerouting")
     topo.node.nft("add", "rule", "bridge", "jobnet", "prerouting", "iifname", "@ports", "goto", "from_job")
     frames.send(intruder, "eth0", frames.ethernet(gw, mac, frames.ETH_P_IP,
                                                   frames.ipv4_udp(a2.addr[4], OUTSIDE_PEER4, 4000, SINK_PORT, b"late")))
     expect_arrives(sink, b"late", "without the rule, the unlisted port's datagram (else the test cannot fail)")
+    for chain in ("forward", "output"):
+        topo.node.nft("flush", "chain", "bridge", "jobnet", chain)
+    frames.send(a1.ns, "eth0", frames.ethernet(mac, a1.mac, frames.ETH_P_IP,
+                                                frames.ipv4_udp(a1.addr[4], "10.61.0.250", 4000, SINK_PORT, b"late")))
+    topo.ns.run("sh", "-c", "echo node-late | socat - UDP4-SENDTO:10.61.0.250:%d" % SINK_PORT)
+    jn.wait_for(lambda: {peer for peer, d in into if b"late" in d} == {a1.addr[4], "10.61.0.1"}, timeout=2.0,
+                what="without forward and output, a1's and the node's datagrams (else the test cannot fail)")
